@@ -1,0 +1,2 @@
+/** kreplay's library API. */
+export { Clock, Timer } from './machine/clock.js';
