@@ -128,20 +128,25 @@ export const popfd: Handler = (cpu) => {
 
 // ---- ENTER / LEAVE ------------------------------------------------------------------------------------
 
-/** ENTER imm16, imm8 (SDM pseudocode; nesting level modulo 32). */
+/**
+ * ENTER imm16, imm8 (SDM pseudocode; nesting level modulo 32). The frame pointers copied for
+ * nested levels are read through EBP or BP by the *stack* size, pushed at the *operand* size;
+ * the walk really decrements (E)BP, so with a 16-bit operand only BP is then replaced by the frame.
+ */
 function enter(cpu: Cpu, size: number, frameBytes: number, levelIn: number): void {
   const level = levelIn & 31;
   const word = (off: number, v: number): void => (size === 4 ? cpu.wr32(SS, off, v) : cpu.wr16(SS, off, v));
   const mask = cpu.stack32 ? -1 : 0xffff;
   let sp = cpu.sp();
-  let bp = size === 4 ? cpu.regs[EBP] : cpu.regs16[EBP << 1];
+  let ebp = cpu.regs[EBP];
   sp = (sp - size) & mask;
-  word(sp, bp);
+  word(sp, size === 4 ? ebp : ebp & 0xffff);
   const frameTemp = sp;
   if (level > 0) {
     for (let k = 1; k < level; k++) {
-      bp = (bp - size) & (cpu.stack32 ? -1 : 0xffff);
-      const v = size === 4 ? cpu.rd32(SS, bp) : cpu.rd16(SS, bp);
+      ebp = cpu.stack32 ? (ebp - size) | 0 : (ebp & ~0xffff) | ((ebp - size) & 0xffff);
+      const at = cpu.stack32 ? ebp : ebp & 0xffff;
+      const v = size === 4 ? cpu.rd32(SS, at) : cpu.rd16(SS, at);
       sp = (sp - size) & mask;
       word(sp, v);
     }
@@ -151,8 +156,7 @@ function enter(cpu: Cpu, size: number, frameBytes: number, levelIn: number): voi
   sp = (sp - frameBytes) & mask;
   // The final frame must be writable even though ENTER does not write it (SDM: #SS/#PF checks).
   cpu.linear(SS, sp, 1, true);
-  if (size === 4) cpu.regs[EBP] = frameTemp;
-  else cpu.regs16[EBP << 1] = frameTemp;
+  cpu.regs[EBP] = size === 4 ? frameTemp : (ebp & ~0xffff) | (frameTemp & 0xffff);
   cpu.setSp(sp);
 }
 export const enterw: Handler = (cpu, i) => enter(cpu, 2, i.imm, i.imm2);
