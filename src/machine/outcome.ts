@@ -9,6 +9,8 @@ export type Outcome =
   | ({ kind: 'exit'; code: number } & Where)
   /** pvpanic event (`bits` as written) or a recognised console panic line (`message`). */
   | ({ kind: 'panic'; source: 'pvpanic' | 'console'; bits: number; message: string | null } & Where)
+  /** pvpanic SHUTDOWN: the guest asked to power off (QEMU shuts the VM down). */
+  | ({ kind: 'shutdown'; bits: number } & Where)
   /** A fault while delivering #DF. */
   | ({ kind: 'triple-fault'; detail: string } & Where)
   /** Port 0x92 fast reset or i8042 command 0xFE (we do not reboot: the run ends). */
@@ -33,6 +35,7 @@ export type OutcomeKind = Outcome['kind'];
 export function exitCodeFor(o: Outcome): number {
   switch (o.kind) {
     case 'exit': return o.code === 0 ? 0 : 3;
+    case 'shutdown': return 0;
     case 'panic': return 1;
     case 'triple-fault': case 'halted': case 'reset': case 'unsupported': return 4;
     case 'timeout': return 124;

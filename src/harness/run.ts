@@ -1,0 +1,109 @@
+import { applyEntryState, type EntryState } from '../machine/boot.js';
+import { Machine, type MachineConfig, type MachineHooks } from '../machine/machine.js';
+import type { Outcome } from '../machine/outcome.js';
+import { PacedSerialInput, type SerialInputSource } from '../machine/serial-input.js';
+import { loadMultiboot } from '../loader/index.js';
+import type { SymbolTable } from '../loader/index.js';
+import { TOOL_VERSION } from '../version.js';
+import { ConsoleLog } from './console-log.js';
+import { detectPanicLine } from './console-panic.js';
+
+/** Default instruction budget of a run: about a minute of emulation at today's speed. */
+export const DEFAULT_MAX_INSNS = 4_000_000_000;
+/**
+ * After a console panic line, how long the guest may go on (to print the rest of its report or
+ * write pvpanic) before the run ends with the panic.
+ */
+export const PANIC_GRACE_INSNS = 50_000_000;
+/** The harness steps the machine in slices this long, so it can react to console lines. */
+const SLICE_INSNS = 5_000_000;
+
+export interface RunOptions {
+  /** The kernel image (multiboot ELF or a.out kludge). */
+  image: Uint8Array;
+  /** Shown in error messages. */
+  imageName?: string;
+  /** Kernel command line (multiboot cmdline). */
+  cmdline?: string;
+  /** Bytes for COM1's receiver, fed by PacedSerialInput unless `serialSource` is given. */
+  serialIn?: Uint8Array;
+  /** Replaces the paced file input (replay feeds recorded icounts). */
+  serialSource?: SerialInputSource;
+  /** Instruction budget (default DEFAULT_MAX_INSNS). */
+  maxInsns?: number;
+  machine?: Partial<MachineConfig>;
+  hooks?: MachineHooks;
+  /** Each console byte as the guest writes it (streaming output). */
+  onConsole?: (byte: number) => void;
+  /** Called between slices (progress); must not touch the machine. */
+  onSlice?: (m: Machine) => void;
+}
+
+export interface RunResult {
+  outcome: Outcome;
+  machine: Machine;
+  console: ConsoleLog;
+  symbols: SymbolTable | null;
+  /** The entry state the loader produced. */
+  entry: EntryState;
+}
+
+/** Builds a machine with the image loaded and the CPU at the kernel's entry point. */
+export function bootGuest(opts: RunOptions): { machine: Machine; symbols: SymbolTable | null; entry: EntryState } {
+  const machine = new Machine(opts.machine ?? {}, opts.hooks ?? {});
+  const boot = loadMultiboot(opts.image, machine.memory.ram, {
+    cmdline: opts.cmdline ?? '',
+    version: TOOL_VERSION,
+    imageName: opts.imageName ?? 'image',
+  });
+  const entry: EntryState = {
+    entry: boot.entry, eax: boot.eax, ebx: boot.ebx, esp: boot.esp,
+    gdtBase: boot.gdtBase, gdtLimit: boot.gdtLimit, codeSelector: boot.codeSelector, dataSelector: boot.dataSelector,
+  };
+  applyEntryState(machine.cpu, entry);
+  const source = opts.serialSource ?? (opts.serialIn !== undefined ? new PacedSerialInput(opts.serialIn) : null);
+  if (source !== null) source.attach(machine.clock, machine.uart);
+  return { machine, symbols: boot.symbols, entry };
+}
+
+/**
+ * Runs a guest to its outcome: boots it, streams its console, and stops at exit, panic (pvpanic,
+ * or a console panic line followed by PANIC_GRACE_INSNS of quiet), triple fault, reset, halt,
+ * an unsupported instruction, or the instruction budget.
+ */
+export function runGuest(opts: RunOptions): RunResult {
+  const { machine, symbols, entry } = bootGuest(opts);
+  const console = new ConsoleLog();
+  const outcome = driveToOutcome(machine, console, opts);
+  return { outcome, machine, console, symbols, entry };
+}
+
+/** The run loop shared by run, record and replay. */
+export function driveToOutcome(machine: Machine, console: ConsoleLog, opts: Pick<RunOptions, 'maxInsns' | 'onConsole' | 'onSlice'>): Outcome {
+  const maxInsns = opts.maxInsns ?? DEFAULT_MAX_INSNS;
+  const sink = opts.onConsole;
+  machine.onConsole = sink === undefined ? (b) => console.write(b) : (b) => { console.write(b); sink(b); };
+  let consolePanic: { icount: number; eip: number; message: string } | null = null;
+  console.onLine = (line) => {
+    if (consolePanic !== null) return;
+    const message = detectPanicLine(line);
+    if (message !== null) consolePanic = { ...machine.where(), message };
+  };
+  for (;;) {
+    const budgetEnd = consolePanic === null ? maxInsns : Math.min(maxInsns, (consolePanic as { icount: number }).icount + PANIC_GRACE_INSNS);
+    const out = machine.run(Math.min(budgetEnd, machine.cpu.icount + SLICE_INSNS));
+    opts.onSlice?.(machine);
+    const cp = consolePanic as { icount: number; eip: number; message: string } | null;
+    if (out !== null) {
+      if (out.kind === 'panic' && out.message === null && cp !== null) return { ...out, message: cp.message };
+      if (cp !== null && (out.kind === 'halted' || out.kind === 'timeout')) {
+        return { kind: 'panic', source: 'console', bits: 0, message: cp.message, icount: cp.icount, eip: cp.eip };
+      }
+      return out;
+    }
+    if (machine.cpu.icount >= budgetEnd) {
+      if (cp !== null) return { kind: 'panic', source: 'console', bits: 0, message: cp.message, icount: cp.icount, eip: cp.eip };
+      return { kind: 'timeout', budget: maxInsns, ...machine.where(), eip: machine.cpu.eip >>> 0 };
+    }
+  }
+}
