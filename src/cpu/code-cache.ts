@@ -17,11 +17,27 @@ class CodePage {
   readonly lines = new Int32Array(2);
 }
 
-/** A straight-line run of decoded instructions within one physical page. */
+/**
+ * A straight-line run of decoded instructions within one physical page. Blocks remember the
+ * block that followed them (two successors: a conditional branch has two), so the run loop can
+ * skip the lookup; a link is trusted only while the address-translation generation it was made
+ * under is current and the target is still valid.
+ */
 export class Block {
+  /** False once the code under it was overwritten; links to it are then ignored. */
+  valid = true;
+  nextEip0 = -1;
+  next0: Block | null = null;
+  gen0 = -1;
+  nextEip1 = -1;
+  next1: Block | null = null;
+  gen1 = -1;
+
   constructor(
     readonly insns: Insn[],
     readonly code32: boolean,
+    /** Decoded from memory each time (page-crossing or segmented code): never linked to. */
+    readonly cacheable: boolean,
   ) {}
 }
 
@@ -49,12 +65,36 @@ export class CodeCache {
 
   /** Drops every decoded block (snapshot restore, mode reset). */
   clear(): void {
+    for (const pg of this.pages) if (pg !== undefined) for (const b of pg.blocks) if (b !== undefined) b.valid = false;
     this.pages = new Array(this.cpu.mmu.ramBytes >>> 12).fill(undefined);
     this.cpu.mmu.codePages.fill(0);
   }
 
-  /** The instructions to run at CS:eip (faults with #GP on a CS limit violation, #PF on fetch). */
-  blockAt(eip: number): Insn[] {
+  /**
+   * The block to run at CS:eip after `prev` (which may have a link for it); faults with #GP on a
+   * CS limit violation, #PF on fetch.
+   */
+  nextBlock(prev: Block | null, eip: number): Block {
+    const gen = this.cpu.mmu.mapGen;
+    if (prev !== null) {
+      if (prev.nextEip0 === eip && prev.gen0 === gen && prev.next0!.valid) return prev.next0!;
+      if (prev.nextEip1 === eip && prev.gen1 === gen && prev.next1!.valid) return prev.next1!;
+    }
+    const b = this.blockAt(eip);
+    if (prev !== null && b.cacheable) {
+      // Keep the newest link in slot 0 and the previous one in slot 1.
+      prev.nextEip1 = prev.nextEip0;
+      prev.next1 = prev.next0;
+      prev.gen1 = prev.gen0;
+      prev.nextEip0 = eip;
+      prev.next0 = b;
+      prev.gen0 = gen;
+    }
+    return b;
+  }
+
+  /** The block to run at CS:eip (faults with #GP on a CS limit violation, #PF on fetch). */
+  blockAt(eip: number): Block {
     const cpu = this.cpu;
     if (!this.csFlat && (eip >>> 0) > cpu.segLimit[CS]) throw new CpuFault(GP, 0);
     const lin = (cpu.segBase[CS] + eip) | 0;
@@ -67,11 +107,11 @@ export class CodeCache {
         this.pages[pageNo] = page;
       }
       const block = page.blocks[phys & 0xfff];
-      if (block !== undefined && block.code32 === cpu.code32) return block.insns;
-      return this.decodeBlock(page, phys, lin).insns;
+      if (block !== undefined && block.code32 === cpu.code32) return block;
+      return this.decodeBlock(page, phys, lin);
     }
     // MMIO, or a segmented CS whose limit must be checked per instruction: decode one at a time.
-    return [this.decodeUncached(lin, eip)];
+    return new Block([this.decodeUncached(lin, eip)], cpu.code32, false);
   }
 
   private decodeBlock(page: CodePage, phys: number, lin: number): Block {
@@ -89,14 +129,16 @@ export class CodeCache {
       const len = decodeInsn(this.tables, this.scratch, 0, cpu.code32, insn);
       if (len > avail) {
         // Crosses into the next page: run it uncached so both pages are translated when it runs.
-        if (insns.length === 0) return new Block([this.decodeUncached(lin, cpu.eip)], cpu.code32);
+        if (insns.length === 0) return new Block([this.decodeUncached(lin, cpu.eip)], cpu.code32, false);
         break;
       }
       insns.push(insn);
       p += len;
       if (endsBlock(insn)) break;
     }
-    const block = new Block(insns, cpu.code32);
+    const block = new Block(insns, cpu.code32, true);
+    const old = page.blocks[phys & 0xfff];
+    if (old !== undefined) old.valid = false;
     page.blocks[phys & 0xfff] = block;
     const first = (phys & 0xfff) >>> LINE_SHIFT;
     const last = ((p - 1) & 0xfff) >>> LINE_SHIFT;
@@ -143,7 +185,9 @@ export class CodeCache {
     }
     if (!hit) return;
     for (let n = pageNo; n <= lastPageNo; n++) {
-      if (this.pages[n] !== undefined) {
+      const pg = this.pages[n];
+      if (pg !== undefined) {
+        for (const b of pg.blocks) if (b !== undefined) b.valid = false;
         this.pages[n] = undefined;
         this.cpu.mmu.codePages[n] = 0;
       }

@@ -1,5 +1,5 @@
 import type { IoBus, PhysicalMemory } from './buses.js';
-import { CodeCache } from './code-cache.js';
+import { CodeCache, type Block } from './code-cache.js';
 import { CpuFault, UnsupportedInstruction, GP, SS_VEC } from './faults.js';
 import { arithFlags, LZ_NONE } from './flags.js';
 import { deliverException } from './interrupts.js';
@@ -194,10 +194,12 @@ export class Cpu {
   }
 
   private runBlocks(): void {
+    let block: Block | null = null;
     for (;;) {
       if (this.icount >= this.stopAt) return;
       this.insnEip = this.eip;
-      const insns = this.code.blockAt(this.eip);
+      block = this.code.nextBlock(block, this.eip);
+      const insns = block.insns;
       for (let k = 0, n = insns.length; k < n; k++) {
         const i = insns[k];
         const eip = this.eip;

@@ -8,11 +8,12 @@ import { AF, ARITH_FLAGS, CF, OF, PF, SF, ZF } from './registers.js';
  */
 export const LZ_NONE = 0; // cpu.flags holds the arithmetic flags
 export const LZ_ADD = 1; // res = a + b (+ carry in): ADD, ADC
-export const LZ_SUB = 2; // res = a - b (- borrow in): SUB, SBB, CMP, NEG (a = 0)
+export const LZ_SUB = 2; // res = a - b: SUB, CMP, NEG (a = 0)
 export const LZ_LOGIC = 3; // CF = OF = AF = 0: AND, OR, XOR, TEST
 export const LZ_INC = 4; // as ADD with b = 1, but CF is the saved lzAux bit
 export const LZ_DEC = 5; // as SUB with b = 1, but CF is the saved lzAux bit
 export const LZ_EAGER = 6; // CF, OF, AF precomputed in lzAux (shifts, multiplies, ...)
+export const LZ_SBB = 7; // res = a - b - borrow in: flags as LZ_SUB, but a < b no longer means CF
 
 /** Sizes index: 0 = 8 bit, 1 = 16 bit, 2 = 32 bit. */
 export const SZ8 = 0, SZ16 = 1, SZ32 = 2;
@@ -32,7 +33,7 @@ export function getCF(cpu: Cpu): number {
   switch (cpu.lzOp) {
     case LZ_NONE: return cpu.flags & CF;
     case LZ_ADD: return (((a & b) | ((a | b) & ~r)) >>> SHIFT[cpu.lzSize]) & 1;
-    case LZ_SUB: return (((~a & b) | ((~a | b) & r)) >>> SHIFT[cpu.lzSize]) & 1;
+    case LZ_SUB: case LZ_SBB: return (((~a & b) | ((~a | b) & r)) >>> SHIFT[cpu.lzSize]) & 1;
     case LZ_LOGIC: return 0;
     default: return cpu.lzAux & CF;
   }
@@ -55,7 +56,7 @@ export function getOF(cpu: Cpu): boolean {
   switch (cpu.lzOp) {
     case LZ_NONE: return (cpu.flags & OF) !== 0;
     case LZ_ADD: case LZ_INC: return ((((a ^ r) & (b ^ r)) >>> SHIFT[cpu.lzSize]) & 1) !== 0;
-    case LZ_SUB: case LZ_DEC: return ((((a ^ b) & (a ^ r)) >>> SHIFT[cpu.lzSize]) & 1) !== 0;
+    case LZ_SUB: case LZ_SBB: case LZ_DEC: return ((((a ^ b) & (a ^ r)) >>> SHIFT[cpu.lzSize]) & 1) !== 0;
     case LZ_LOGIC: return false;
     default: return (cpu.lzAux & OF) !== 0;
   }
@@ -100,6 +101,28 @@ export function setEagerFlags(cpu: Cpu, size: number, res: number, cfOfAf: numbe
  * L GE LE G.
  */
 export function testCondition(cpu: Cpu, cc: number): boolean {
+  // Fast path for the common CMP/SUB + Jcc pair at 32 bits: compare the operands directly.
+  if (cpu.lzOp === LZ_SUB && cpu.lzSize === SZ32) {
+    const a = cpu.lzA, b = cpu.lzB;
+    switch (cc) {
+      case 2: return a >>> 0 < b >>> 0;
+      case 3: return a >>> 0 >= b >>> 0;
+      case 4: return a === b;
+      case 5: return a !== b;
+      case 6: return a >>> 0 <= b >>> 0;
+      case 7: return a >>> 0 > b >>> 0;
+      case 12: return a < b;
+      case 13: return a >= b;
+      case 14: return a <= b;
+      case 15: return a > b;
+    }
+  } else if (cpu.lzOp === LZ_LOGIC) {
+    const r = cpu.lzRes;
+    switch (cc) {
+      case 4: return r === 0;
+      case 5: return r !== 0;
+    }
+  }
   let r: boolean;
   switch (cc >> 1) {
     case 0: r = getOF(cpu); break;

@@ -50,6 +50,12 @@ export class Mmu {
   pge = false;
   /** CR2 as last written by a page fault. */
   cr2 = 0;
+  /**
+   * Bumped whenever linear-to-physical translation or fetch permission may have changed (TLB
+   * flush, INVLPG, privilege or code segment change); cached links between code blocks made
+   * under an older generation are not trusted.
+   */
+  mapGen = 0;
   /** Current privilege is user (CPL 3). */
   private user = false;
   private rmask = TLB_VALID | TLB_RAM;
@@ -73,6 +79,7 @@ export class Mmu {
 
   /** Sets the privilege used by rd and wr: CPL 3 is user, anything else supervisor. */
   setUser(user: boolean): void {
+    this.mapGen++;
     this.user = user;
     this.rmask = user ? TLB_VALID | TLB_USER_R | TLB_RAM : TLB_VALID | TLB_RAM;
     this.wmask = user ? TLB_VALID | TLB_USER_W | TLB_RAM : TLB_VALID | TLB_SUP_W | TLB_RAM;
@@ -86,6 +93,7 @@ export class Mmu {
 
   /** Drops every entry, or every non-global one (a CR3 reload with CR4.PGE). */
   flush(keepGlobal = false): void {
+    this.mapGen++;
     const tlb = this.tlb;
     if (this.filledCount >= FILLED_CAPACITY) {
       if (keepGlobal) {
@@ -106,6 +114,7 @@ export class Mmu {
 
   /** INVLPG: drops the entry for one linear page, global or not. */
   invalidatePage(lin: number): void {
+    this.mapGen++;
     this.tlb[lin >>> 12] = 0;
   }
 

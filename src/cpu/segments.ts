@@ -73,6 +73,7 @@ export function setSegmentCache(cpu: Cpu, seg: number, sel: number, base: number
   const flatData = base === 0 && limit >>> 0 === 0xffffffff && (attr & (SEG_ATTR_UNUSABLE | SEG_ATTR_CODE | SEG_ATTR_EXPAND_DOWN)) === 0 && (attr & SEG_ATTR_WRITABLE) !== 0;
   cpu.segSlow[seg] = flatData ? 0 : 1;
   if (seg === CS) {
+    cpu.mmu.mapGen++;
     cpu.code32 = (attr & SEG_ATTR_BIG) !== 0;
     cpu.code.setCsFlat(base === 0 && limit >>> 0 === 0xffffffff);
   } else if (seg === SS) {

@@ -1,5 +1,5 @@
 import type { Cpu } from '../cpu.js';
-import { getCF, LZ_ADD, LZ_DEC, LZ_INC, LZ_LOGIC, LZ_SUB, SZ16, SZ32, SZ8 } from '../flags.js';
+import { getCF, LZ_ADD, LZ_DEC, LZ_INC, LZ_LOGIC, LZ_SBB, LZ_SUB, SZ16, SZ32, SZ8 } from '../flags.js';
 import type { Handler } from '../insn.js';
 import { ea, linearOf } from './operands.js';
 
@@ -16,7 +16,7 @@ export function alu32(cpu: Cpu, op: number, a: number, b: number): number {
     case ADD: r = (a + b) | 0; cpu.lzOp = LZ_ADD; break;
     case OR: r = a | b; cpu.lzOp = LZ_LOGIC; break;
     case ADC: r = (a + b + getCF(cpu)) | 0; cpu.lzOp = LZ_ADD; break;
-    case SBB: r = (a - b - getCF(cpu)) | 0; cpu.lzOp = LZ_SUB; break;
+    case SBB: r = (a - b - getCF(cpu)) | 0; cpu.lzOp = LZ_SBB; break;
     case AND: r = a & b; cpu.lzOp = LZ_LOGIC; break;
     case XOR: r = a ^ b; cpu.lzOp = LZ_LOGIC; break;
     default: r = (a - b) | 0; cpu.lzOp = LZ_SUB; break;
@@ -34,7 +34,7 @@ export function alu16(cpu: Cpu, op: number, a: number, b: number): number {
     case ADD: r = (a + b) & 0xffff; cpu.lzOp = LZ_ADD; break;
     case OR: r = (a | b) & 0xffff; cpu.lzOp = LZ_LOGIC; break;
     case ADC: r = (a + b + getCF(cpu)) & 0xffff; cpu.lzOp = LZ_ADD; break;
-    case SBB: r = (a - b - getCF(cpu)) & 0xffff; cpu.lzOp = LZ_SUB; break;
+    case SBB: r = (a - b - getCF(cpu)) & 0xffff; cpu.lzOp = LZ_SBB; break;
     case AND: r = a & b & 0xffff; cpu.lzOp = LZ_LOGIC; break;
     case XOR: r = (a ^ b) & 0xffff; cpu.lzOp = LZ_LOGIC; break;
     default: r = (a - b) & 0xffff; cpu.lzOp = LZ_SUB; break;
@@ -52,7 +52,7 @@ export function alu8(cpu: Cpu, op: number, a: number, b: number): number {
     case ADD: r = (a + b) & 0xff; cpu.lzOp = LZ_ADD; break;
     case OR: r = (a | b) & 0xff; cpu.lzOp = LZ_LOGIC; break;
     case ADC: r = (a + b + getCF(cpu)) & 0xff; cpu.lzOp = LZ_ADD; break;
-    case SBB: r = (a - b - getCF(cpu)) & 0xff; cpu.lzOp = LZ_SUB; break;
+    case SBB: r = (a - b - getCF(cpu)) & 0xff; cpu.lzOp = LZ_SBB; break;
     case AND: r = a & b & 0xff; cpu.lzOp = LZ_LOGIC; break;
     case XOR: r = (a ^ b) & 0xff; cpu.lzOp = LZ_LOGIC; break;
     default: r = (a - b) & 0xff; cpu.lzOp = LZ_SUB; break;
