@@ -1,11 +1,12 @@
 import type { IoBus, PhysicalMemory } from './buses.js';
 import { CodeCache, type Block } from './code-cache.js';
-import { CpuFault, UnsupportedInstruction, GP, SS_VEC } from './faults.js';
+import { CpuFault, UnsupportedInstruction, DB, GP, SS_VEC } from './faults.js';
+import type { Insn } from './insn.js';
 import { arithFlags, LZ_NONE } from './flags.js';
 import { deliverException } from './interrupts.js';
 import { Mmu } from './mmu.js';
 import {
-  ARITH_FLAGS, CR0_ET, CR0_PE, CS, DS, ES, ESP, FLAGS_ALWAYS_ONE, FS, GS, IF, SS,
+  ARITH_FLAGS, CR0_ET, CR0_PE, CS, DS, ES, ESP, FLAGS_ALWAYS_ONE, FS, GS, IF, SS, TF,
 } from './registers.js';
 import { loadFlatSegment } from './segments.js';
 import {
@@ -96,8 +97,8 @@ export class Cpu {
   irqAsserted = false;
   /** icount of the one instruction boundary at which STI / MOV SS inhibit interrupts. */
   inhibitIcount = -1;
-  /** Vector of the exception being delivered, or -1 (double/triple fault detection). */
-  deliveringVector = -1;
+  /** Count of deliveries through the IDT (single-step uses it to spot INT n). */
+  idtDeliveries = 0;
 
   constructor(mem: PhysicalMemory, io: IoBus) {
     this.mmu = new Mmu(mem);
@@ -199,6 +200,11 @@ export class Cpu {
       if (this.icount >= this.stopAt) return;
       this.insnEip = this.eip;
       block = this.code.nextBlock(block, this.eip);
+      if ((this.flags & TF) !== 0) {
+        this.singleStep(block.insns[0]);
+        block = null;
+        continue;
+      }
       const insns = block.insns;
       for (let k = 0, n = insns.length; k < n; k++) {
         const i = insns[k];
@@ -208,6 +214,25 @@ export class Cpu {
         i.exec(this, i);
         if (++this.icount >= this.stopAt) return;
       }
+    }
+  }
+
+  /**
+   * EFLAGS.TF set at the start of an instruction: run just that instruction, then raise the
+   * single-step #DB as a trap (DR6.BS set, pushed EIP = the next instruction) unless the
+   * instruction itself went through the IDT (INT n clears TF on entry to its handler).
+   */
+  private singleStep(i: Insn): void {
+    const eip = this.eip;
+    this.insnEip = eip;
+    this.eip = (eip + i.len) | 0;
+    const before = this.idtDeliveries;
+    i.exec(this, i);
+    this.icount++;
+    if (this.idtDeliveries === before) {
+      this.dr[6] |= 0x4000;
+      this.insnEip = this.eip;
+      deliverException(this, DB, 0, false);
     }
   }
 

@@ -156,6 +156,7 @@ function deliverThroughIdt(cpu: Cpu, vector: number, errorCode: number, software
   if ((gateType & 1) === 0) f &= ~IF; // interrupt gates mask interrupts, trap gates do not
   cpu.flags = f;
   cpu.halted = false;
+  cpu.idtDeliveries++;
 }
 
 /**

@@ -134,15 +134,20 @@ export function loadDataSegment(cpu: Cpu, seg: number, sel: number): void {
 }
 
 /**
- * Checks a code segment descriptor as the target of a far JMP/CALL at the same privilege
- * (conforming: DPL <= CPL; non-conforming: RPL <= CPL and DPL = CPL) and returns it. Call gates,
- * task gates and TSS targets are not modelled: they end the run as `unsupported`.
+ * Reads the descriptor a far JMP/CALL names. A code segment is checked with checkFarCodeTarget
+ * (same privilege: conforming DPL <= CPL; non-conforming RPL <= CPL and DPL = CPL); a call gate
+ * goes through call-gate.ts; task gates and TSS targets are not modelled (`unsupported`).
  */
-export function checkFarTarget(cpu: Cpu, sel: number): Descriptor {
+export function readFarTarget(cpu: Cpu, sel: number): Descriptor {
   if ((sel & ~3) === 0) throw new CpuFault(GP, 0);
   const d = readDescriptor(cpu, sel);
   if (d === null) throw new CpuFault(GP, 0);
-  if (!d.codeOrData) cpu.unsupported(`far transfer through a system descriptor (type ${d.type}): call gates and task switches are not modelled`);
+  return d;
+}
+
+/** Checks a code segment descriptor as the direct target of a far JMP/CALL (see readFarTarget). */
+export function checkFarCodeTarget(cpu: Cpu, sel: number, d: Descriptor): Descriptor {
+  if (!d.codeOrData) cpu.unsupported(`far transfer through a system descriptor (type ${d.type}): task switches are not modelled`);
   if ((d.type & 8) === 0) throw new CpuFault(GP, sel & 0xfffc);
   const conforming = (d.type & 4) !== 0;
   if (conforming ? d.dpl > cpu.cpl : (sel & 3) > cpu.cpl || d.dpl !== cpu.cpl) throw new CpuFault(GP, sel & 0xfffc);

@@ -5,8 +5,9 @@ import type { Handler } from '../insn.js';
 import { iret, softwareInterrupt } from '../interrupts.js';
 import { CS, DS, ECX, ES, ESP, FS, GS, SS } from '../registers.js';
 import {
-  checkFarTarget, checkReturnTarget, loadDataSegment, loadFromDescriptor, nullInaccessibleSegments,
+  checkFarCodeTarget, checkReturnTarget, loadDataSegment, loadFromDescriptor, nullInaccessibleSegments, readFarTarget,
 } from '../segments.js';
+import { CALL_GATE_16, CALL_GATE_32, transferThroughCallGate } from '../call-gate.js';
 import { ea } from './operands.js';
 
 // ---- near jumps -----------------------------------------------------------------------------------
@@ -57,13 +58,23 @@ export const retIwd: Handler = (cpu, i) => { const t = cpu.pop32(); cpu.setSp(cp
 // ---- far JMP / CALL / RET (same privilege; returns may go outward) ---------------------------------
 
 function farJump(cpu: Cpu, sel: number, offset: number, size: number): void {
-  const d = checkFarTarget(cpu, sel);
+  const target = readFarTarget(cpu, sel);
+  if (!target.codeOrData && (target.type === CALL_GATE_32 || target.type === CALL_GATE_16)) {
+    transferThroughCallGate(cpu, sel, target, false);
+    return;
+  }
+  const d = checkFarCodeTarget(cpu, sel, target);
   loadFromDescriptor(cpu, CS, (sel & 0xfffc) | cpu.cpl, d);
   cpu.eip = size === 4 ? offset : offset & 0xffff;
 }
 
 function farCall(cpu: Cpu, sel: number, offset: number, size: number): void {
-  const d = checkFarTarget(cpu, sel);
+  const target = readFarTarget(cpu, sel);
+  if (!target.codeOrData && (target.type === CALL_GATE_32 || target.type === CALL_GATE_16)) {
+    transferThroughCallGate(cpu, sel, target, true);
+    return;
+  }
+  const d = checkFarCodeTarget(cpu, sel, target);
   // Both pushes must succeed before anything changes.
   const sp = cpu.spPlus(-2 * size);
   cpu.mmu.probeWrite(cpu.linear(SS, sp, 2 * size, true), 2 * size);
