@@ -72,6 +72,13 @@ Kernel panic - not syncing: echo: panic requested by input
 OUT
 check echo-panic 1 "$tmp/echo-panic" $'first\npanic\nexit\n' -- echo/echo.elf
 
+# The generated reference files must still be what QEMU prints.
+check systest 1 systest/expected-qemu.txt "" -- systest/systest.elf
+while read -r mode status outcome; do
+	[ "$status" = 124 ] && continue # halt, spin: QEMU never ends them
+	check "outcomes mode=$mode" "$status" "outcomes/expected-qemu/$mode.txt" "" -- -a "mode=$mode" outcomes/outcomes.elf
+done < outcomes/expected-qemu/status.txt
+
 for n in $(sed -n 's/^ *"\([0-9]*\)": "[0-9a-f]*",\{0,1\}$/\1/p' compute/expected.json); do
 	sum=$(sed -n "s/^ *\"$n\": \"\\([0-9a-f]*\\)\",\\{0,1\\}\$/\\1/p" compute/expected.json)
 	printf 'compute: n=%s checksum=%s\n' "$n" "$sum" > "$tmp/compute-$n"
