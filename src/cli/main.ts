@@ -1,9 +1,13 @@
-#!/usr/bin/env node
+/** The `kreplay` command line: yargs commands, one module each under commands/. */
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { LoaderError } from '../loader/index.js';
+import { TraceError } from '../trace/reader.js';
 import { TOOL_VERSION } from '../version.js';
 import { EXIT_BAD_INPUT, UsageError } from './errors.js';
+import * as inspect from './commands/inspect.js';
+import * as log from './commands/log.js';
+import * as record from './commands/record.js';
+import * as replay from './commands/replay.js';
 import * as run from './commands/run.js';
 
 type Handler = (args: never) => number | Promise<number>;
@@ -17,7 +21,7 @@ function wrap(h: Handler) {
 
 /** Prints one line for anything the user can fix, a short internal-error line otherwise. */
 export function reportError(e: unknown): number {
-  if (e instanceof UsageError || e instanceof LoaderError) {
+  if (e instanceof UsageError || e instanceof LoaderError || e instanceof TraceError) {
     process.stderr.write(`kreplay: ${e.message}\n`);
     return EXIT_BAD_INPUT;
   }
@@ -27,11 +31,16 @@ export function reportError(e: unknown): number {
   return 70;
 }
 
+/** Parses `argv` (without node and script) and runs the command; sets process.exitCode. */
 export async function main(argv: string[]): Promise<void> {
   const parser = yargs(argv)
     .scriptName('kreplay')
     .version(TOOL_VERSION)
     .command(run.command, run.describe, run.builder, wrap(run.handler))
+    .command(record.command, record.describe, record.builder, wrap(record.handler))
+    .command(replay.command, replay.describe, replay.builder, wrap(replay.handler))
+    .command(inspect.command, inspect.describe, inspect.builder, wrap(inspect.handler))
+    .command(log.command, log.describe, log.builder, wrap(log.handler))
     .demandCommand(1, 'name a command; see kreplay --help')
     .strict()
     .recommendCommands()
@@ -46,5 +55,3 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = reportError(e);
   }
 }
-
-await main(hideBin(process.argv));

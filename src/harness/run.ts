@@ -37,6 +37,11 @@ export interface RunOptions {
   onConsole?: (byte: number) => void;
   /** Called between slices (progress); must not touch the machine. */
   onSlice?: (m: Machine) => void;
+  /**
+   * The version the guest sees in boot_loader_name (`kreplay <version>`); default this tool's.
+   * Replay passes the recording's, so a newer kreplay boots the guest exactly as the old one did.
+   */
+  bootLoaderVersion?: string;
 }
 
 export interface RunResult {
@@ -53,7 +58,7 @@ export function bootGuest(opts: RunOptions): { machine: Machine; symbols: Symbol
   const machine = new Machine(opts.machine ?? {}, opts.hooks ?? {});
   const boot = loadMultiboot(opts.image, machine.memory.ram, {
     cmdline: opts.cmdline ?? '',
-    version: TOOL_VERSION,
+    version: opts.bootLoaderVersion ?? TOOL_VERSION,
     imageName: opts.imageName ?? 'image',
   });
   const entry: EntryState = {

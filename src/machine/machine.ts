@@ -1,4 +1,4 @@
-import type { IoBus } from '../cpu/buses.js';
+import type { AccessSize, IoBus, PhysicalMemory } from '../cpu/buses.js';
 import { Cpu } from '../cpu/cpu.js';
 import { deliverExternalInterrupt } from '../cpu/interrupts.js';
 import { IF } from '../cpu/registers.js';
@@ -33,10 +33,38 @@ export const DEFAULT_MACHINE_CONFIG: MachineConfig = Object.freeze({ memMiB: 32,
 /** Names of the devices on the board, for trace headers and reports. */
 export const DEVICE_LIST = ['pic', 'pit', 'com1', 'rtc', 'pvpanic', 'debug-exit', 'reset-control', 'post', 'pci-host'] as const;
 
-/** Hooks that let record/replay sit on the I/O seam without the CPU or devices knowing. */
+/** Where the CPU is, for hooks that log or check accesses. */
+export interface AccessContext {
+  /** icount of the instruction making the access (retired instructions before it). */
+  icount(): Icount;
+  /** EIP of the instruction making the access. */
+  eip(): number;
+}
+
+/** The MMIO side of physical memory, as the CPU reaches it. */
+export interface MmioBus {
+  read(addr: number, size: AccessSize): number;
+  write(addr: number, size: AccessSize, value: number): void;
+}
+
+/** Board-level events that are not bus accesses (the interrupt controller's INTA, device signals). */
+export type BoardEvent =
+  | { kind: 'interrupt'; vector: number }
+  | { kind: 'pvpanic'; bits: number }
+  | { kind: 'debug-exit'; code: number };
+
+/**
+ * Hooks that let record/replay sit on the I/O seam (DESIGN.md) without the CPU or the devices
+ * knowing: the port bus and the MMIO side as the CPU sees them can be wrapped, and board events
+ * observed. Recording logs through them; replay checks through them.
+ */
 export interface MachineHooks {
-  /** Wraps the port bus as the CPU sees it (recording, replay checking). */
-  wrapIo?: (inner: IoBus) => IoBus;
+  /** Wraps the port bus as the CPU sees it. */
+  wrapIo?: (inner: IoBus, ctx: AccessContext) => IoBus;
+  /** Wraps MMIO accesses (physical addresses outside RAM) as the CPU makes them. */
+  wrapMmio?: (inner: MmioBus, ctx: AccessContext) => MmioBus;
+  /** Called for each board event, at the icount and EIP where it happens. */
+  onBoardEvent?: (e: BoardEvent, icount: Icount, eip: number) => void;
 }
 
 /**
@@ -62,14 +90,23 @@ export class Machine implements SystemControl {
   /** Bytes the guest writes to COM1. */
   onConsole: (byte: number) => void = () => {};
   private pending: Outcome | null = null;
+  private readonly hooks: MachineHooks;
 
   constructor(config: Partial<MachineConfig> = {}, hooks: MachineHooks = {}) {
     this.config = { ...DEFAULT_MACHINE_CONFIG, ...config };
     const { memMiB } = this.config;
     if (!Number.isInteger(memMiB) || memMiB < 2 || memMiB > 3072) throw new RangeError(`memory must be 2..3072 MiB, got ${memMiB}`);
     this.memory = new GuestMemory(memMiB * 1024 * 1024);
-    const io = hooks.wrapIo ? hooks.wrapIo(this.ports) : this.ports;
-    this.cpu = new Cpu(this.memory, io);
+    this.hooks = hooks;
+    const ctx: AccessContext = { icount: () => this.cpu.icount, eip: () => this.cpu.insnEip >>> 0 };
+    const io = hooks.wrapIo ? hooks.wrapIo(this.ports, ctx) : this.ports;
+    let physical: PhysicalMemory = this.memory;
+    if (hooks.wrapMmio) {
+      const memory = this.memory;
+      const mmio = hooks.wrapMmio({ read: (a, s) => memory.mmioRead(a, s), write: (a, s, v) => memory.mmioWrite(a, s, v) }, ctx);
+      physical = { ram: memory.ram, mmioRead: (a, s) => mmio.read(a, s), mmioWrite: (a, s, v) => mmio.write(a, s, v) };
+    }
+    this.cpu = new Cpu(physical, io);
     const cpu = this.cpu;
     this.clock = new Clock(() => cpu.icount, this.config.nsPerInsn);
     this.clock.onDeadlineLowered = (at) => cpu.requestStopAt(at);
@@ -95,6 +132,7 @@ export class Machine implements SystemControl {
   // ---- SystemControl: device signals become outcomes ----------------------------------------------
 
   exit(code: number): void {
+    this.hooks.onBoardEvent?.({ kind: 'debug-exit', code: code >>> 0 }, this.cpu.icount, this.cpu.insnEip >>> 0);
     this.finish({ kind: 'exit', code: code >>> 0, ...this.where() });
   }
 
@@ -103,6 +141,7 @@ export class Machine implements SystemControl {
   }
 
   pvpanicEvent(bits: number): void {
+    this.hooks.onBoardEvent?.({ kind: 'pvpanic', bits }, this.cpu.icount, this.cpu.insnEip >>> 0);
     const event = decodePvpanic(bits);
     if (event === 'panicked' || event === 'crash-loaded') {
       this.finish({ kind: 'panic', source: 'pvpanic', bits, message: null, ...this.where() });
@@ -156,7 +195,9 @@ export class Machine implements SystemControl {
           continue;
         }
         cpu.insnEip = cpu.eip;
-        deliverExternalInterrupt(cpu, this.pic.acknowledge());
+        const vector = this.pic.acknowledge();
+        this.hooks.onBoardEvent?.({ kind: 'interrupt', vector }, cpu.icount, cpu.eip >>> 0);
+        deliverExternalInterrupt(cpu, vector);
         continue;
       }
       const next = clock.nextDeadline();

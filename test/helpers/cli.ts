@@ -13,7 +13,7 @@ export interface CliResult {
 
 /** Runs the compiled CLI (npm test builds dist first) with `args`, from the repository root. */
 export function kreplay(args: string[], opts: { input?: string | Uint8Array; bin?: string; timeoutMs?: number } = {}): CliResult {
-  const r = spawnSync(process.execPath, [resolve(ROOT, opts.bin ?? 'dist/cli/main.js'), ...args], {
+  const r = spawnSync(process.execPath, [resolve(ROOT, opts.bin ?? 'dist/cli/kreplay.js'), ...args], {
     cwd: ROOT,
     input: opts.input,
     encoding: 'latin1',

@@ -1,0 +1,39 @@
+import type { Argv } from 'yargs';
+import { readImageFile } from '../../loader/index.js';
+import { describeOutcome } from '../../harness/describe.js';
+import { recordGuest } from '../../harness/record.js';
+import { exitCodeFor } from '../../machine/outcome.js';
+import { ConsoleWriter } from '../io.js';
+import { machineFromArgs, withRunOptions, type RunArgs } from '../options.js';
+import { outcomeJson, unmappedSummary } from '../report-json.js';
+
+export const command = 'record <image>';
+export const describe = 'run a guest like `run` and record every port access, input and the outcome into a trace';
+
+export function builder(y: Argv) {
+  return withRunOptions(
+    y.positional('image', { type: 'string', describe: 'multiboot kernel image', demandOption: true })
+      .option('o', { alias: 'output', type: 'string', describe: 'trace file to write (*.zst)', demandOption: true })
+      .option('embed', { type: 'boolean', default: true, describe: 'embed the image in the trace (--no-embed stores its sha256 and path)' }),
+  );
+}
+
+export async function handler(a: RunArgs & { image: string; o: string; embed: boolean }): Promise<number> {
+  const { machine, maxInsns, serialIn } = machineFromArgs(a);
+  const image = readImageFile(a.image);
+  const out = a.json ? null : new ConsoleWriter();
+  const r = await recordGuest({
+    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, out: a.o, embed: a.embed,
+    onConsole: out?.write, onSlice: () => out?.flush(),
+  });
+  out?.flush();
+  if (a.json) {
+    process.stdout.write(`${JSON.stringify({ ...outcomeJson(r), trace: { path: a.o, events: r.events, bytes: r.bytes } })}\n`);
+  } else {
+    process.stderr.write(`${describeOutcome(r.outcome, r.symbols, machine.nsPerInsn)}\n`);
+    const unmapped = unmappedSummary(r.machine);
+    if (unmapped !== null) process.stderr.write(`${unmapped}\n`);
+    process.stderr.write(`recorded ${r.events} events into ${a.o} (${r.bytes} bytes, ${(r.bytes / Math.max(1, r.events)).toFixed(2)} bytes/event)\n`);
+  }
+  return exitCodeFor(r.outcome);
+}
