@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Check every guest against QEMU (the reference machine): console output and
-# outcome, and compute's checksum against compute/expected.json for several n.
+# outcome, compute's checksum against compute/expected.json for several n, and
+# the consoles corrupt/expected.json and regress/expected.json list.
 # Usage: guests/test-qemu.sh   (needs qemu-system-i386; prints "N passed, N failed")
 set -u
 cd "$(dirname "$0")"
@@ -83,6 +84,26 @@ for n in $(sed -n 's/^ *"\([0-9]*\)": "[0-9a-f]*",\{0,1\}$/\1/p' compute/expecte
 	sum=$(sed -n "s/^ *\"$n\": \"\\([0-9a-f]*\\)\",\\{0,1\\}\$/\\1/p" compute/expected.json)
 	printf 'compute: n=%s checksum=%s\n' "$n" "$sum" > "$tmp/compute-$n"
 	check "compute n=$n" 1 "$tmp/compute-$n" "" -- -t 300 -a "n=$n" compute/compute.elf
+done
+
+# corrupt and regress: the consoles their expected.json files derive from the
+# sources (corrupt's symbol addresses filled in from the image's nm).
+console_of() { # JSON_FILE JQ-LIKE-PATH... -> the console lines, newline-terminated
+	python3 - "$@" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    e = e[int(k)] if k.isdigit() else e[k]
+sys.stdout.write("".join(line + "\n" for line in e["console"]))
+PY
+}
+addr() { printf '0x%s' "$(nm corrupt/corrupt.elf | awk -v n="$1" '$3 == n { print $1 }')"; }
+console_of corrupt/expected.json | sed "s/<slots>/$(addr slots)/; s/<guard>/$(addr guard)/" > "$tmp/corrupt"
+check corrupt 1 "$tmp/corrupt" "" -- corrupt/corrupt.elf
+check corrupt-icount 1 "$tmp/corrupt" "" -- -i corrupt/corrupt.elf
+for v in 1 2 3 4 5 6 7 8; do
+	console_of regress/expected.json versions $((v - 1)) > "$tmp/regress-v$v"
+	check "regress v$v" 1 "$tmp/regress-v$v" "" -- "regress/regress-v$v.elf"
 done
 
 echo "$pass passed, $fail failed"
