@@ -12,6 +12,10 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { recordGuest } from '../harness/record.js';
 import { replayTrace } from '../harness/replay.js';
+import { seekTrace } from '../harness/seek.js';
+import { bisectWatch } from '../harness/bisect-time.js';
+import { TraceReader } from '../trace/reader.js';
+import { SymbolTable } from '../loader/index.js';
 import { runGuest, type RunOptions } from '../harness/run.js';
 import { findQemu, timeQemu } from './qemu.js';
 import { formatTable, median } from './table.js';
@@ -74,10 +78,12 @@ const workloads: Workload[] = [
   { name: 'echo, 14 KB of input', opts: { image: file('guests/echo/echo.elf'), serialIn: file('test/fixtures/guests/echo-long.txt') } },
 ];
 const rows: string[][] = [];
+const tracesByWorkload = new Map<string, string>();
 for (const w of workloads) {
   const run = w.opts === computeOpts ? plain : await timed(() => runGuest(w.opts));
   const out = join(tmp, `${w.name.replace(/\W+/g, '-')}.zst`);
   const rec = await timed(() => recordGuest({ ...w.opts, out }));
+  tracesByWorkload.set(w.name, out);
   const rep = await timed(() => replayTrace(out));
   if (rep.result.status !== 'match') throw new Error(`${w.name}: replay ${rep.result.status}`);
   const bytes = statSync(out).size;
@@ -96,3 +102,50 @@ process.stdout.write(`${formatTable(
   ['workload', 'instructions', 'events', 'run s', 'record s', 'overhead', 'replay s', 'replay/record speed', 'trace bytes', 'bytes/event', 'bytes/1000 insns'],
   rows,
 )}\n`);
+
+// ---- 3. seeking and time bisection (checkpoints) -------------------------------------------------
+const longTrace = tracesByWorkload.get(workloads[0].name)!;
+const seekRows: string[][] = [];
+{
+  // Deterministic "random" targets (xorshift), so every bench run seeks to the same points.
+  let x = 0x9e3779b9;
+  const targets: number[] = [];
+  for (let k = 0; k < 8; k++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    targets.push(Math.floor(((x >>> 0) / 4294967296) * icount));
+  }
+  const secs: number[] = [];
+  for (const t of targets) {
+    const t0 = performance.now();
+    const s = await seekTrace(longTrace, t);
+    secs.push((performance.now() - t0) / 1000);
+    if (!s.reached) throw new Error(`seek to ${t} did not arrive`);
+  }
+  seekRows.push([`seek (replay --to N), ${targets.length} points of ${workloads[0].name}`, `${icount}`, fmt(median(secs), 3), fmt(Math.max(...secs), 3)]);
+}
+{
+  const out = join(tmp, 'corrupt.zst');
+  const rec = await recordGuest({ image: file('guests/corrupt/corrupt.elf'), out });
+  const b = await timed(() => bisectWatch(out, { label: 'guard', ...resolveGuard(out) }));
+  if (b.result.hit === null) throw new Error('bisect time did not find the corrupting write');
+  seekRows.push([`bisect time --watch guard:4 on corrupt`, `${rec.outcome.icount}`, fmt(b.secs, 3), '']);
+  const ex = await timed(() => bisectWatch(out, { label: 'guard', ...resolveGuard(out) }, { exhaustive: true }));
+  seekRows.push([`  the same, --exhaustive (from boot)`, `${rec.outcome.icount}`, fmt(ex.secs, 3), '']);
+}
+{
+  // A watch on a word the compute workload keeps rewriting until its end: the worst case, a
+  // search over the whole 1e9-instruction trace that finds the change in the last interval.
+  const b = await timed(() => bisectWatch(longTrace, { addr: 0x100000, size: 4, label: 'text' }, {}));
+  seekRows.push([`bisect time, no change in ${workloads[0].name} (scan all checkpoints + last interval)`, `${icount}`, fmt(b.secs, 3), '']);
+}
+process.stdout.write(`\nseeking and time bisection (checkpoint every 50,000,000 instructions), median of ${args.runs} runs\n\n`);
+process.stdout.write(`${formatTable(['operation', 'trace instructions', 'seconds (median)', 'seconds (max)'], seekRows)}\n`);
+
+function resolveGuard(trace: string): { addr: number; size: number } {
+  const r = TraceReader.open(trace);
+  const data = r.symbols();
+  r.close();
+  const g = data === null ? null : SymbolTable.fromData(data as never).resolve('guard');
+  if (g === null) throw new Error('corrupt.elf has no guard symbol');
+  return { addr: g.addr, size: 4 };
+}

@@ -4,6 +4,9 @@ import { LoaderError } from '../loader/index.js';
 import { TraceError } from '../trace/reader.js';
 import { TOOL_VERSION } from '../version.js';
 import { EXIT_BAD_INPUT, UsageError } from './errors.js';
+import * as bisect from './commands/bisect.js';
+import * as check from './commands/check.js';
+import * as diff from './commands/diff.js';
 import * as inspect from './commands/inspect.js';
 import * as log from './commands/log.js';
 import * as record from './commands/record.js';
@@ -41,6 +44,9 @@ export async function main(argv: string[]): Promise<void> {
     .command(replay.command, replay.describe, replay.builder, wrap(replay.handler))
     .command(inspect.command, inspect.describe, inspect.builder, wrap(inspect.handler))
     .command(log.command, log.describe, log.builder, wrap(log.handler))
+    .command(bisect.command, bisect.describe, bisect.builder)
+    .command(check.command, check.describe, check.builder, wrap(check.handler))
+    .command(diff.command, diff.describe, diff.builder, wrap(diff.handler))
     .demandCommand(1, 'name a command; see kreplay --help')
     .strict()
     .recommendCommands()

@@ -4,6 +4,7 @@ import { Insn } from './insn.js';
 import { CS } from './registers.js';
 import { CpuFault, GP } from './faults.js';
 import { OPCODE_TABLES, endsBlock } from './opcode-table.js';
+import { PAGE_CODE } from './mmu.js';
 
 /** Longest run of instructions decoded into one block. */
 const MAX_BLOCK_INSNS = 64;
@@ -67,7 +68,8 @@ export class CodeCache {
   clear(): void {
     for (const pg of this.pages) if (pg !== undefined) for (const b of pg.blocks) if (b !== undefined) b.valid = false;
     this.pages = new Array(this.cpu.mmu.ramBytes >>> 12).fill(undefined);
-    this.cpu.mmu.codePages.fill(0);
+    const flags = this.cpu.mmu.codePages;
+    for (let p = 0; p < flags.length; p++) flags[p] &= ~PAGE_CODE;
   }
 
   /**
@@ -143,7 +145,7 @@ export class CodeCache {
     const first = (phys & 0xfff) >>> LINE_SHIFT;
     const last = ((p - 1) & 0xfff) >>> LINE_SHIFT;
     for (let line = first; line <= last; line++) page.lines[line >>> 5] |= 1 << (line & 31);
-    cpu.mmu.codePages[phys >>> 12] = 1;
+    cpu.mmu.codePages[phys >>> 12] |= PAGE_CODE;
     this.decodedBlocks++;
     return block;
   }
@@ -173,8 +175,6 @@ export class CodeCache {
   /** Called by the MMU before a write to a page holding decoded code. */
   onWrite(phys: number, size: number): void {
     const pageNo = phys >>> 12;
-    const page = this.pages[pageNo];
-    if (page === undefined) return;
     const lastPageNo = (phys + size - 1) >>> 12;
     let hit = false;
     for (let a = phys; a < phys + size; a += 1) {
@@ -189,7 +189,7 @@ export class CodeCache {
       if (pg !== undefined) {
         for (const b of pg.blocks) if (b !== undefined) b.valid = false;
         this.pages[n] = undefined;
-        this.cpu.mmu.codePages[n] = 0;
+        this.cpu.mmu.codePages[n] &= ~PAGE_CODE;
       }
     }
     // The running block may be the one just overwritten: leave it after this instruction.

@@ -19,6 +19,10 @@ export const TLB_GLOBAL = 32;
 const PAGE_MASK = -4096;
 const FILLED_CAPACITY = 1 << 16;
 
+/** codePages bits. */
+export const PAGE_CODE = 1;
+export const PAGE_WATCHED = 2;
+
 /** Kind of access for translation and #PF error codes. */
 export const ACC_READ = 0, ACC_WRITE = 1, ACC_FETCH = 2;
 
@@ -61,10 +65,15 @@ export class Mmu {
   private rmask = TLB_VALID | TLB_RAM;
   private wmask = TLB_VALID | TLB_SUP_W | TLB_RAM;
 
-  /** Per physical page: non-zero when decoded instructions are cached for it (see CodeCache). */
+  /**
+   * Per physical page: bit 0 (PAGE_CODE) set when decoded instructions are cached for it (see
+   * CodeCache), bit 1 (PAGE_WATCHED) when a write watch covers part of it. Writes to a flagged
+   * page take the tracked path; all others pay one byte load.
+   */
   readonly codePages: Uint8Array;
-  /** Called before a write lands on a page flagged in codePages, so stale decodes are dropped. */
+  /** Called before a write lands on a page holding decoded code, so stale decodes are dropped. */
   onCodeWrite: (phys: number, size: number) => void = () => {};
+  private watches: { start: number; end: number; onHit: (phys: number, size: number) => void }[] = [];
 
   constructor(private readonly mem: PhysicalMemory) {
     const ram = mem.ram;
@@ -211,6 +220,27 @@ export class Mmu {
     return ((pte & PAGE_MASK) | (lin & 0xfff)) >>> 0;
   }
 
+  // ---- write tracking: self-modifying code and watchpoints -------------------------------------------
+
+  /**
+   * Calls `onHit(phys, size)` before any write overlapping physical [start, start+length) lands
+   * (a debugger's write watchpoint: bisection uses it to find the instruction that changes a word).
+   */
+  watchWrites(start: number, length: number, onHit: (phys: number, size: number) => void): void {
+    this.watches.push({ start, end: start + length, onHit });
+    for (let p = start >>> 12; p <= (start + length - 1) >>> 12 && p < this.codePages.length; p++) this.codePages[p] |= PAGE_WATCHED;
+  }
+
+  clearWatches(): void {
+    this.watches = [];
+    for (let p = 0; p < this.codePages.length; p++) this.codePages[p] &= ~PAGE_WATCHED;
+  }
+
+  private trackedWrite(p: number, size: number): void {
+    for (const w of this.watches) if (p < w.end && p + size > w.start) w.onHit(p, size);
+    if (((this.codePages[p >>> 12] | this.codePages[(p + size - 1) >>> 12]) & PAGE_CODE) !== 0) this.onCodeWrite(p, size);
+  }
+
   // ---- physical access -------------------------------------------------------------------------
 
   physRead8(p: number): number {
@@ -226,20 +256,20 @@ export class Mmu {
   }
   physWrite8(p: number, v: number): void {
     if (p < this.ramBytes) {
-      if (this.codePages[p >>> 12] !== 0) this.onCodeWrite(p, 1);
+      if (this.codePages[p >>> 12] !== 0) this.trackedWrite(p, 1);
       this.ram[p] = v;
     } else this.mem.mmioWrite(p, 1, v & 0xff);
   }
   physWrite16(p: number, v: number): void {
     if (p + 1 < this.ramBytes) {
-      if (this.codePages[p >>> 12] !== 0 || this.codePages[(p + 1) >>> 12] !== 0) this.onCodeWrite(p, 2);
+      if (this.codePages[p >>> 12] !== 0 || this.codePages[(p + 1) >>> 12] !== 0) this.trackedWrite(p, 2);
       if ((p & 1) === 0) this.ram16[p >>> 1] = v;
       else this.dv.setUint16(p, v & 0xffff, true);
     } else this.mem.mmioWrite(p, 2, v & 0xffff);
   }
   physWrite32(p: number, v: number): void {
     if (p + 3 < this.ramBytes) {
-      if (this.codePages[p >>> 12] !== 0 || this.codePages[(p + 3) >>> 12] !== 0) this.onCodeWrite(p, 4);
+      if (this.codePages[p >>> 12] !== 0 || this.codePages[(p + 3) >>> 12] !== 0) this.trackedWrite(p, 4);
       if ((p & 3) === 0) this.ram32[p >>> 2] = v;
       else this.dv.setInt32(p, v | 0, true);
     } else this.mem.mmioWrite(p, 4, v >>> 0);
@@ -275,7 +305,7 @@ export class Mmu {
     const e = this.tlb[lin >>> 12];
     if ((e & this.wmask) === this.wmask) {
       const p = (e & PAGE_MASK) | (lin & 0xfff);
-      if (this.codePages[p >>> 12] !== 0) this.onCodeWrite(p, 1);
+      if (this.codePages[p >>> 12] !== 0) this.trackedWrite(p, 1);
       this.ram[p] = v;
       return;
     }
@@ -286,7 +316,7 @@ export class Mmu {
     const e = this.tlb[lin >>> 12];
     if ((e & this.wmask) === this.wmask && (lin & 0xfff) !== 0xfff) {
       const p = (e & PAGE_MASK) | (lin & 0xfff);
-      if (this.codePages[p >>> 12] !== 0) this.onCodeWrite(p, 2);
+      if (this.codePages[p >>> 12] !== 0) this.trackedWrite(p, 2);
       if ((p & 1) === 0) this.ram16[p >>> 1] = v;
       else this.dv.setUint16(p, v & 0xffff, true);
       return;
@@ -298,7 +328,7 @@ export class Mmu {
     const e = this.tlb[lin >>> 12];
     if ((e & this.wmask) === this.wmask && (lin & 0xfff) <= 0xffc) {
       const p = (e & PAGE_MASK) | (lin & 0xfff);
-      if (this.codePages[p >>> 12] !== 0) this.onCodeWrite(p, 4);
+      if (this.codePages[p >>> 12] !== 0) this.trackedWrite(p, 4);
       if ((p & 3) === 0) this.ram32[p >>> 2] = v;
       else this.dv.setInt32(p, v, true);
       return;

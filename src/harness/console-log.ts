@@ -1,3 +1,10 @@
+export interface ConsoleLogState {
+  version: 1;
+  bytes: number;
+  tail: Uint8Array;
+  line: Uint8Array;
+}
+
 /**
  * The guest's serial console as the harness sees it: raw bytes kept in a bounded tail (long runs
  * never hold their whole output), split into lines for panic detection and reports. Bytes are
@@ -37,6 +44,19 @@ export class ConsoleLog {
     let s = '';
     for (let k = start; k < this.tail.length; k += 8192) s += String.fromCharCode(...this.tail.slice(k, Math.min(k + 8192, this.tail.length)));
     return s;
+  }
+
+  /** The kept tail (up to 64 KiB) and the partial line, for checkpoints. */
+  saveState(): ConsoleLogState {
+    const tail = this.tail.slice(-64 * 1024);
+    return { version: 1, bytes: this.bytes, tail: Uint8Array.from(tail), line: Uint8Array.from(this.line) };
+  }
+
+  loadState(s: ConsoleLogState): void {
+    this.tail.length = 0;
+    for (const b of s.tail) this.tail.push(b);
+    this.line = Array.from(s.line);
+    this.bytes = s.bytes;
   }
 
   /** The last `n` lines of the kept output (a partial last line included). */

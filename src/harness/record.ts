@@ -11,7 +11,9 @@ import type { TraceHeaderInput } from '../trace/schema.js';
 import { initZstd } from '../trace/zstd.js';
 import { TOOL_VERSION } from '../version.js';
 import { ConsoleLog } from './console-log.js';
-import { bootGuest, DEFAULT_MAX_INSNS, driveToOutcome, type RunOptions, type RunResult } from './run.js';
+import { bootGuest, DEFAULT_MAX_INSNS, type RunOptions, type RunResult } from './run.js';
+import { RunDriver, SLICE_INSNS } from './run-driver.js';
+import { Checkpointer, DEFAULT_CHECKPOINT_INSNS } from './checkpoint.js';
 
 /**
  * A recording ends its current chunk at least this often (in instructions), so a recorder that is
@@ -29,11 +31,14 @@ export interface RecordOptions extends RunOptions {
   level?: number;
   /** End a chunk at least every this many instructions (default CHUNK_FLUSH_INSNS). */
   chunkFlushInsns?: number;
+  /** Write a checkpoint every this many instructions (default DEFAULT_CHECKPOINT_INSNS; 0: none). */
+  checkpointEvery?: number;
 }
 
 export interface RecordResult extends RunResult {
   events: number;
   bytes: number;
+  checkpoints: number;
 }
 
 /** Board events as trace events. */
@@ -162,18 +167,25 @@ export async function recordGuest(opts: RecordOptions): Promise<RecordResult> {
   const flushEvery = opts.chunkFlushInsns ?? CHUNK_FLUSH_INSNS;
   let nextFlush = flushEvery;
   let outcome: Outcome;
+  let checkpoints: Checkpointer | null = null;
+  const checkpointEvery = opts.checkpointEvery ?? DEFAULT_CHECKPOINT_INSNS;
+  const driver = new RunDriver(machine, console, {
+    maxInsns,
+    sliceInsns: checkpointEvery > 0 ? Math.min(SLICE_INSNS, checkpointEvery) : SLICE_INSNS,
+    onConsole: opts.onConsole,
+    onSlice: (m) => {
+      opts.onSlice?.(m);
+      if (m.cpu.icount >= nextFlush) {
+        w.flushChunk();
+        nextFlush = (Math.floor(m.cpu.icount / flushEvery) + 1) * flushEvery;
+      }
+      checkpoints?.maybeTake();
+    },
+  });
+  checkpoints = new Checkpointer(machine, driver, w, checkpointEvery);
   try {
-    outcome = driveToOutcome(machine, console, {
-      maxInsns,
-      onConsole: opts.onConsole,
-      onSlice: (m) => {
-        opts.onSlice?.(m);
-        if (m.cpu.icount >= nextFlush) {
-          w.flushChunk();
-          nextFlush = (Math.floor(m.cpu.icount / flushEvery) + 1) * flushEvery;
-        }
-      },
-    });
+    checkpoints.maybeTake(); // the start state: replay and seeks can begin without the image
+    outcome = driver.run()!;
   } catch (e) {
     // Keep what was recorded: the reader recovers everything up to the last complete chunk.
     w.close();
@@ -181,5 +193,5 @@ export async function recordGuest(opts: RecordOptions): Promise<RecordResult> {
   }
   w.append(EVENT.OUTCOME, outcome.icount, 0, 0, outcomeCode(outcome.kind), outcome.eip);
   w.finish(outcome);
-  return { outcome, machine, console, symbols, entry, events: w.eventCount, bytes: w.bytesWritten };
+  return { outcome, machine, console, symbols, entry, events: w.eventCount, bytes: w.bytesWritten, checkpoints: checkpoints.taken };
 }

@@ -6,17 +6,10 @@ import { loadMultiboot } from '../loader/index.js';
 import type { SymbolTable } from '../loader/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { ConsoleLog } from './console-log.js';
-import { detectPanicLine } from './console-panic.js';
+import { RunDriver } from './run-driver.js';
 
-/** Default instruction budget of a run: about a minute of emulation at today's speed. */
-export const DEFAULT_MAX_INSNS = 4_000_000_000;
-/**
- * After a console panic line, how long the guest may go on (to print the rest of its report or
- * write pvpanic) before the run ends with the panic.
- */
-export const PANIC_GRACE_INSNS = 50_000_000;
-/** The harness steps the machine in slices this long, so it can react to console lines. */
-const SLICE_INSNS = 5_000_000;
+export { DEFAULT_MAX_INSNS } from './run-driver.js';
+import { DEFAULT_MAX_INSNS } from './run-driver.js';
 
 export interface RunOptions {
   /** The kernel image (multiboot ELF or a.out kludge). */
@@ -83,32 +76,7 @@ export function runGuest(opts: RunOptions): RunResult {
   return { outcome, machine, console, symbols, entry };
 }
 
-/** The run loop shared by run, record and replay. */
+/** The run loop shared by run, record and replay (see RunDriver). */
 export function driveToOutcome(machine: Machine, console: ConsoleLog, opts: Pick<RunOptions, 'maxInsns' | 'onConsole' | 'onSlice'>): Outcome {
-  const maxInsns = opts.maxInsns ?? DEFAULT_MAX_INSNS;
-  const sink = opts.onConsole;
-  machine.onConsole = sink === undefined ? (b) => console.write(b) : (b) => { console.write(b); sink(b); };
-  let consolePanic: { icount: number; eip: number; message: string } | null = null;
-  console.onLine = (line) => {
-    if (consolePanic !== null) return;
-    const message = detectPanicLine(line);
-    if (message !== null) consolePanic = { ...machine.where(), message };
-  };
-  for (;;) {
-    const budgetEnd = consolePanic === null ? maxInsns : Math.min(maxInsns, (consolePanic as { icount: number }).icount + PANIC_GRACE_INSNS);
-    const out = machine.run(Math.min(budgetEnd, machine.cpu.icount + SLICE_INSNS));
-    opts.onSlice?.(machine);
-    const cp = consolePanic as { icount: number; eip: number; message: string } | null;
-    if (out !== null) {
-      if (out.kind === 'panic' && out.message === null && cp !== null) return { ...out, message: cp.message };
-      if (cp !== null && (out.kind === 'halted' || out.kind === 'timeout')) {
-        return { kind: 'panic', source: 'console', bits: 0, message: cp.message, icount: cp.icount, eip: cp.eip };
-      }
-      return out;
-    }
-    if (machine.cpu.icount >= budgetEnd) {
-      if (cp !== null) return { kind: 'panic', source: 'console', bits: 0, message: cp.message, icount: cp.icount, eip: cp.eip };
-      return { kind: 'timeout', budget: maxInsns, ...machine.where(), eip: machine.cpu.eip >>> 0 };
-    }
-  }
+  return new RunDriver(machine, console, opts).run()!;
 }

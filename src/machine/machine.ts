@@ -90,6 +90,7 @@ export class Machine implements SystemControl {
   /** Bytes the guest writes to COM1. */
   onConsole: (byte: number) => void = () => {};
   private pending: Outcome | null = null;
+  private pauseRequested = false;
   private readonly hooks: MachineHooks;
 
   constructor(config: Partial<MachineConfig> = {}, hooks: MachineHooks = {}) {
@@ -161,6 +162,15 @@ export class Machine implements SystemControl {
     return { icount: this.cpu.icount, eip: this.cpu.insnEip >>> 0 };
   }
 
+  /**
+   * Makes run() return null after the instruction in progress, without an outcome (a debugger's
+   * break: watchpoints use it).
+   */
+  requestPause(): void {
+    this.pauseRequested = true;
+    this.cpu.requestStop();
+  }
+
   /** The outcome reached so far, if any. */
   get outcome(): Outcome | null {
     return this.pending;
@@ -178,6 +188,10 @@ export class Machine implements SystemControl {
     const cpu = this.cpu;
     const clock = this.clock;
     while (this.pending === null) {
+      if (this.pauseRequested) {
+        this.pauseRequested = false;
+        return null;
+      }
       clock.fireDue();
       if (this.pending !== null) break;
       if (cpu.stopped !== null) {

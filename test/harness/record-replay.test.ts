@@ -141,11 +141,11 @@ describe('a recording cut short replays up to its last complete chunk', () => {
     await recordGuest({ image: bytes('guests/panic-timer/panic-timer.elf'), out: full, chunkFlushInsns: 1_000_000 });
     const whole = readFileSync(full);
     const reader = TraceReader.open(full);
-    expect(reader.chunks.length).toBeGreaterThan(10);
-    const cutAfter = reader.chunks[5];
+    expect(reader.chunks.length).toBeGreaterThanOrEqual(8);
+    const cutAfter = reader.chunks[3];
     reader.close();
     const cut = join(dir, 'cut.zst');
-    // Killed while writing chunk 6: keep chunk 5 and half of the next frame.
+    // Killed while writing chunk 4: keep chunk 3 and half of the next frame.
     writeFileSync(cut, whole.subarray(0, cutAfter.offset + cutAfter.length + 40));
     const r = await replayTrace(cut);
     expect(r.reader.recovery).not.toBeNull();

@@ -4,6 +4,8 @@ import { describeOutcome } from '../../harness/describe.js';
 import { recordGuest } from '../../harness/record.js';
 import { exitCodeFor } from '../../machine/outcome.js';
 import { ConsoleWriter } from '../io.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_CHECKPOINT_INSNS } from '../../harness/checkpoint.js';
 import { machineFromArgs, withRunOptions, type RunArgs } from '../options.js';
 import { outcomeJson, unmappedSummary } from '../report-json.js';
 
@@ -14,16 +16,19 @@ export function builder(y: Argv) {
   return withRunOptions(
     y.positional('image', { type: 'string', describe: 'multiboot kernel image', demandOption: true })
       .option('o', { alias: 'output', type: 'string', describe: 'trace file to write (*.zst)', demandOption: true })
-      .option('embed', { type: 'boolean', default: true, describe: 'embed the image in the trace (--no-embed stores its sha256 and path)' }),
+      .option('embed', { type: 'boolean', default: true, describe: 'embed the image in the trace (--no-embed stores its sha256 and path)' })
+      .option('checkpoint-every', { type: 'number', default: DEFAULT_CHECKPOINT_INSNS, describe: 'write a full machine checkpoint every N instructions (0: none); seeks replay at most N' }),
   );
 }
 
-export async function handler(a: RunArgs & { image: string; o: string; embed: boolean }): Promise<number> {
+export async function handler(a: RunArgs & { image: string; o: string; embed: boolean; 'checkpoint-every': number }): Promise<number> {
+  const every = a['checkpoint-every'];
+  if (!Number.isSafeInteger(every) || every < 0) throw new UsageError(`--checkpoint-every ${every}: expected an instruction count (0 for none)`);
   const { machine, maxInsns, serialIn } = machineFromArgs(a);
   const image = readImageFile(a.image);
   const out = a.json ? null : new ConsoleWriter();
   const r = await recordGuest({
-    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, out: a.o, embed: a.embed,
+    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, out: a.o, embed: a.embed, checkpointEvery: every,
     onConsole: out?.write, onSlice: () => out?.flush(),
   });
   out?.flush();
@@ -33,7 +38,7 @@ export async function handler(a: RunArgs & { image: string; o: string; embed: bo
     process.stderr.write(`${describeOutcome(r.outcome, r.symbols, machine.nsPerInsn)}\n`);
     const unmapped = unmappedSummary(r.machine);
     if (unmapped !== null) process.stderr.write(`${unmapped}\n`);
-    process.stderr.write(`recorded ${r.events} events into ${a.o} (${r.bytes} bytes, ${(r.bytes / Math.max(1, r.events)).toFixed(2)} bytes/event)\n`);
+    process.stderr.write(`recorded ${r.events} events and ${r.checkpoints} checkpoints into ${a.o} (${r.bytes} bytes)\n`);
   }
   return exitCodeFor(r.outcome);
 }

@@ -5,6 +5,9 @@ import { formatDivergence, replayTrace, type ReplayResult } from '../../harness/
 import { exitCodeFor } from '../../machine/outcome.js';
 import { eventJson } from '../../harness/events-text.js';
 import { ConsoleWriter } from '../io.js';
+import { UsageError } from '../errors.js';
+import { seekTrace } from '../../harness/seek.js';
+import { buildStateReport, formatStateReport } from '../../harness/state-report.js';
 
 /** Exit code of `replay --until-panic` when the trace holds no panic. */
 export const EXIT_NO_PANIC = 6;
@@ -18,10 +21,12 @@ export function builder(y: Argv) {
     .option('until-panic', { type: 'boolean', default: false, describe: 'stop at the panic and print when and why it happened' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result (and the panic report) as one JSON object' })
     .option('console', { type: 'boolean', default: false, describe: 'stream the guest console to stdout while replaying' })
-    .option('image', { type: 'string', describe: 'the guest image, for traces recorded with --no-embed' });
+    .option('image', { type: 'string', describe: 'the guest image, for traces recorded with --no-embed' })
+    .option('to', { alias: 'seek', type: 'number', describe: 'stop at instruction N (from the nearest checkpoint) and print the machine state there' });
 }
 
 interface ReplayArgs {
+  to?: number;
   trace: string;
   'until-panic': boolean;
   json: boolean;
@@ -39,7 +44,30 @@ function divergenceJson(r: ReplayResult): Record<string, unknown> | null {
   };
 }
 
+async function seekHandler(a: ReplayArgs, to: number): Promise<number> {
+  if (!Number.isSafeInteger(to) || to < 0) throw new UsageError(`--to ${to}: expected an instruction count (an integer >= 0)`);
+  const s = await seekTrace(a.trace, to, { image: a.image });
+  const session = s.session;
+  const ns = session.header.machine.nsPerInsn;
+  const from = s.checkpoint === null ? 'boot' : `checkpoint ${s.checkpoint} (insn ${session.reader.checkpoints[s.checkpoint].icount})`;
+  if (!s.reached) {
+    const o = s.outcome!;
+    if (a.json) process.stdout.write(`${JSON.stringify({ reached: false, outcome: o, divergence: session.divergence })}\n`);
+    else process.stderr.write(`the run ends before insn ${to}: ${describeOutcome(o, session.symbols, ns)}\n`);
+    return o.kind === 'diverged' ? 5 : EXIT_NO_PANIC;
+  }
+  const report = buildStateReport(session.machine, session.symbols);
+  if (a.json) {
+    process.stdout.write(`${JSON.stringify({ reached: true, icount: to, fromCheckpoint: s.checkpoint, replayedInsns: s.replayedInsns, state: report })}\n`);
+    return 0;
+  }
+  process.stdout.write(`${formatStateReport(report, session.symbols, ns).join('\n')}\n`);
+  process.stderr.write(`replayed ${s.replayedInsns} instructions from ${from}\n`);
+  return 0;
+}
+
 export async function handler(a: ReplayArgs): Promise<number> {
+  if (a.to !== undefined) return seekHandler(a, a.to);
   const out = a.console && !a.json ? new ConsoleWriter() : null;
   const r = await replayTrace(a.trace, { untilPanic: a['until-panic'], image: a.image, onConsole: out?.write, onSlice: () => out?.flush() });
   out?.flush();
