@@ -1,4 +1,5 @@
 import type { Cpu } from './cpu.js';
+import type { FpuState } from './fpu/fpu.js';
 import { CR0_PG, CR0_WP, CR4_PGE, CR4_PSE } from './registers.js';
 import { setSegmentCache } from './segments.js';
 
@@ -6,9 +7,11 @@ import { setSegmentCache } from './segments.js';
  * The CPU's architectural state as a keyed, versioned plain object (for checkpoints). It includes
  * the lazy-flag state as is, so a restored CPU computes exactly the flags the saved one would
  * have. It is TLB- and decode-cache-independent: loading flushes both.
+ *
+ * Versions: 1 had no x87 state (loading one leaves the FPU in its FNINIT state); 2 adds `fpu`.
  */
 export interface CpuState {
-  version: 1;
+  version: 2;
   regs: number[];
   eip: number;
   icount: number;
@@ -29,11 +32,13 @@ export interface CpuState {
   halted: boolean;
   /** The boundary (icount) at which STI / MOV SS still inhibit interrupts, or -1. */
   inhibitIcount: number;
+  /** The x87 unit: registers as exact 80-bit images, control/status/tag words, pointers. */
+  fpu: FpuState;
 }
 
 export function saveCpuState(cpu: Cpu): CpuState {
   return {
-    version: 1,
+    version: 2,
     regs: Array.from(cpu.regs.subarray(0, 8)),
     eip: cpu.eip,
     icount: cpu.icount,
@@ -55,11 +60,13 @@ export function saveCpuState(cpu: Cpu): CpuState {
     tscOffset: cpu.tscOffset,
     halted: cpu.halted,
     inhibitIcount: cpu.inhibitIcount,
+    fpu: cpu.fpu.saveState(),
   };
 }
 
 export function loadCpuState(cpu: Cpu, s: CpuState): void {
-  if (s.version !== 1) throw new Error(`unsupported CPU state version ${s.version}`);
+  const version = s.version as number;
+  if (version !== 1 && version !== 2) throw new Error(`unsupported CPU state version ${version}`);
   cpu.regs.set(s.regs);
   cpu.regs[8] = 0;
   cpu.eip = s.eip;
@@ -97,6 +104,8 @@ export function loadCpuState(cpu: Cpu, s: CpuState): void {
   cpu.tscOffset = s.tscOffset;
   cpu.halted = s.halted;
   cpu.inhibitIcount = s.inhibitIcount;
+  if (version === 1) cpu.fpu.reset();
+  else cpu.fpu.loadState(s.fpu);
   cpu.stopped = null;
   cpu.mmu.flush();
   cpu.code.clear();

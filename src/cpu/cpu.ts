@@ -4,6 +4,7 @@ import { CpuFault, UnsupportedInstruction, DB, GP, SS_VEC } from './faults.js';
 import type { Insn } from './insn.js';
 import { arithFlags, LZ_NONE } from './flags.js';
 import { deliverException } from './interrupts.js';
+import { Fpu } from './fpu/fpu.js';
 import { Mmu } from './mmu.js';
 import {
   ARITH_FLAGS, CR0_ET, CR0_PE, CS, DS, ES, ESP, FLAGS_ALWAYS_ONE, FS, GS, IF, SS, TF,
@@ -81,6 +82,8 @@ export class Cpu {
   tscOffset = 0;
 
   readonly mmu: Mmu;
+  /** The x87 unit (src/cpu/fpu). */
+  readonly fpu = new Fpu();
   readonly io: IoBus;
   readonly code: CodeCache;
 
@@ -123,6 +126,7 @@ export class Cpu {
     loadFlatSegment(this, CS, codeSel, true);
     for (const s of [DS, ES, SS, FS, GS]) loadFlatSegment(this, s, dataSel, false);
     this.setEflags(FLAGS_ALWAYS_ONE);
+    this.fpu.reset();
     this.halted = false;
     this.stopped = null;
     this.code.clear();

@@ -1,10 +1,12 @@
 /**
  * The CPU's fixed identity (CPUID). It advertises exactly what the emulator executes: a family-6
- * i686 with TSC, MSR, CX8, PSE, PGE and CMOV. No FPU, MMX or SSE (those instructions end the run
- * as `unsupported`), no APIC, no SYSENTER, no PAE. Documented in docs/cpu.md.
+ * i686 with an x87 FPU, TSC, MSR, CX8, PSE, PGE and CMOV (on P6, CMOV together with FPU also
+ * means FCMOVcc and FCOMI, which are implemented). No MMX, SSE or FXSR (those instructions end the
+ * run as `unsupported`), no APIC, no SYSENTER, no PAE. Documented in docs/cpu.md.
  */
 
 /** Features in CPUID.1:EDX. */
+export const FEAT_FPU = 1 << 0;
 export const FEAT_PSE = 1 << 3;
 export const FEAT_TSC = 1 << 4;
 export const FEAT_MSR = 1 << 5;
@@ -12,7 +14,7 @@ export const FEAT_CX8 = 1 << 8;
 export const FEAT_PGE = 1 << 13;
 export const FEAT_CMOV = 1 << 15;
 
-export const CPUID_FEATURES_EDX = FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_PGE | FEAT_CMOV;
+export const CPUID_FEATURES_EDX = FEAT_FPU | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_PGE | FEAT_CMOV;
 /** Family 6, model 3, stepping 3 (a Pentium II class i686). */
 export const CPUID_SIGNATURE = (6 << 8) | (3 << 4) | 3;
 const VENDOR = 'GenuineIntel';

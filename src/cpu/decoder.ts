@@ -87,6 +87,7 @@ export function decodeInsn(tables: OpcodeTables, buf: Uint8Array, start: number,
   i.reg = 0;
   i.rm = 0;
   i.nnn = 0;
+  i.modrm = 0;
   if (entry === null || entry === undefined) return fail(i, raiseUD, pos - start);
   if ('unmodelled' in entry) return fail(i, unmodelled(entry.unmodelled), pos - start);
 
@@ -99,10 +100,16 @@ export function decodeInsn(tables: OpcodeTables, buf: Uint8Array, start: number,
     const nnn = (modrm >>> 3) & 7;
     const rm = modrm & 7;
     i.nnn = nnn;
+    i.modrm = modrm;
     if (row.group !== undefined) {
       const sub = row.group[nnn];
       if (sub === null || sub === undefined) return fail(i, raiseUD, pos - start);
       if ('unmodelled' in sub) return fail(i, unmodelled(sub.unmodelled), pos - start);
+      row = sub;
+    }
+    if (mod === 3 && row.regForms !== undefined) {
+      const sub = row.regForms[rm];
+      if (sub === null || sub === undefined) return fail(i, raiseUD, pos - start);
       row = sub;
     }
     if (mod === 3) {

@@ -25,6 +25,8 @@ export class Insn {
   rm = 0;
   /** ModRM.reg field as encoded (group sub-opcode, Sreg number, CRn...). */
   nnn = 0;
+  /** The ModRM byte as encoded (the x87 records it in its last-opcode register, FOP). */
+  modrm = 0;
   /** Effective address = (regs[base] + (regs[index] << scale) + disp) & eaMask; ZERO_REG when absent. */
   base = ZERO_REG;
   index = ZERO_REG;

@@ -48,6 +48,11 @@ export interface OpRow {
   /** Group opcodes: the row is chosen by ModRM.reg. */
   readonly group?: readonly (OpRow | Unmodelled | null)[];
   /**
+   * x87 escapes (D8-DF): with mod = 3 the instruction is a different one from the memory form
+   * (D9 /4 is FLDENV m, but D9 E0 is FCHS): the row for the register form, chosen by ModRM.rm.
+   */
+  readonly regForms?: readonly (OpRow | null)[];
+  /**
    * For rows with a 0xF3 (REP) prefixed meaning (PAUSE, TZCNT...): the row to use instead when F3
    * is present.
    */

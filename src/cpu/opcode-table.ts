@@ -7,7 +7,7 @@
  * implemented here: executing it ends the run as `unsupported` with the bytes and EIP.
  */
 import type { OpcodeTables, TableEntry } from './decoder.js';
-import type { Insn } from './insn.js';
+import type { Handler, Insn } from './insn.js';
 import type { OpRow, Unmodelled } from './opcode-row.js';
 import { CS, DS, ES, FS, GS, SS } from './registers.js';
 import * as alu from './ops/alu.js';
@@ -23,6 +23,10 @@ import * as sh from './ops/shift.js';
 import * as stk from './ops/stack.js';
 import * as str from './ops/string.js';
 import * as sys from './ops/system.js';
+import * as fa from './fpu/arith.js';
+import * as fc from './fpu/compare.js';
+import * as fctl from './fpu/control.js';
+import * as fls from './fpu/load-store.js';
 
 const NAMES8 = ['ADD', 'OR', 'ADC', 'SBB', 'AND', 'SUB', 'XOR', 'CMP'];
 const CC = ['O', 'NO', 'B', 'AE', 'E', 'NE', 'BE', 'A', 'S', 'NS', 'P', 'NP', 'L', 'GE', 'LE', 'G'];
@@ -106,7 +110,7 @@ for (let r = 1; r < 8; r++) one[0x90 + r] = { name: 'XCHG_eAXRv', opReg: 'full',
 one[0x98] = { name: 'CBW/CWDE', w: mov.cbw, d: mov.cwde };
 one[0x99] = { name: 'CWD/CDQ', w: mov.cwd, d: mov.cdq };
 one[0x9a] = { name: 'CALL_Ap', imm: 'Ap', ends: true, h: ctl.callAp };
-one[0x9b] = { name: 'FWAIT', h: sys.fwait };
+one[0x9b] = { name: 'FWAIT', h: fctl.fwait };
 one[0x9c] = { name: 'PUSHF', w: stk.pushfw, d: stk.pushfd };
 one[0x9d] = { name: 'POPF', w: stk.popfw, d: stk.popfd, ends: true };
 one[0x9e] = { name: 'SAHF', h: mov.sahf };
@@ -167,7 +171,89 @@ one[0xd4] = { name: 'AAM_Ib', imm: 'Ib', h: bcd.aam };
 one[0xd5] = { name: 'AAD_Ib', imm: 'Ib', h: bcd.aad };
 one[0xd6] = null; // SALC is undocumented: #UD here
 one[0xd7] = { name: 'XLAT', h: mov.xlat };
-for (let b = 0xd8; b <= 0xdf; b++) one[b] = { name: 'ESC_x87', modrm: true, ends: true, h: sys.fpuEscape };
+
+// ---- D8-DF: the x87 escapes (src/cpu/fpu) --------------------------------------------------------------------------
+// A memory form (mod != 3) is chosen by ModRM.reg; a register form by reg and then rm (regForms).
+// A row without `m` has no memory form (#UD); a null register form is #UD too. The undocumented
+// aliases that Intel and AMD processors execute are included (FSTP1, FXCH4, FXCH7, FCOM2, FCOMP3,
+// FCOMP5, FSTP8, FSTP9, FFREEP). FISTTP needs SSE3, which CPUID does not advertise: #UD.
+const ARITH = ['FADD', 'FMUL', 'FCOM', 'FCOMP', 'FSUB', 'FSUBR', 'FDIV', 'FDIVR'];
+const f8 = (row: OpRow): OpRow[] => new Array<OpRow>(8).fill(row);
+const freg = (name: string, h: Handler, op?: number): OpRow => (op === undefined ? { name, h } : { name, op, h });
+const fmem = (name: string, m: Handler | undefined, regForms: (OpRow | null)[], op?: number): OpRow =>
+  ({ name, modrm: true, ...(m === undefined ? {} : { m }), ...(op === undefined ? {} : { op }), regForms });
+const unimpl = (name: string): OpRow => freg(name, fctl.unimplemented(name));
+const none = [null, null, null, null, null, null, null, null];
+/** The arithmetic groups D8 (m32fp), DC (m64fp), DA (m32int), DE (m16int): reg 2/3 compare. */
+const arithGroup = (memType: string, arith: Handler, com: Handler, regs: (OpRow | null)[][]): OpRow[] =>
+  ARITH.map((n, k) => (k === 2 || k === 3
+    ? fmem(`${n.replace('FCOM', memType.endsWith('int') ? 'FICOM' : 'FCOM')}_${memType}`, com, regs[k]!, k - 2)
+    : fmem(`${memType.endsWith('int') ? n.replace('F', 'FI') : n}_${memType}`, arith, regs[k]!)));
+const stSt = (n: string, h: Handler): OpRow[] => f8(freg(n, h));
+one[0xd8] = { name: 'ESC_D8', group: arithGroup('m32fp', fa.arithM32, fc.fcomM32, [
+  stSt('FADD_ST0_STi', fa.arithSt0Sti), stSt('FMUL_ST0_STi', fa.arithSt0Sti),
+  f8(freg('FCOM_STi', fc.fcomSti, 0)), f8(freg('FCOMP_STi', fc.fcomSti, 1)),
+  stSt('FSUB_ST0_STi', fa.arithSt0Sti), stSt('FSUBR_ST0_STi', fa.arithSt0Sti),
+  stSt('FDIV_ST0_STi', fa.arithSt0Sti), stSt('FDIVR_ST0_STi', fa.arithSt0Sti)]) };
+one[0xd9] = { name: 'ESC_D9', group: [
+  fmem('FLD_m32fp', fls.fldM32, f8(freg('FLD_STi', fls.fldSti))),
+  fmem('FXCH_STi', undefined, f8(freg('FXCH_STi', fls.fxch))),
+  fmem('FST_m32fp', fls.fstM32, [freg('FNOP', fctl.fnop), null, null, null, null, null, null, null]),
+  fmem('FSTP_m32fp', fls.fstpM32, f8(freg('FSTP1_STi', fls.fstSti, 2))), // D9 D8+i: undocumented FSTP alias
+  fmem('FLDENV_m14/28byte', fctl.fldenv, [freg('FCHS', fa.fchs), freg('FABS', fa.fabs), null, null,
+    freg('FTST', fc.ftst), freg('FXAM', fc.fxam), null, null]),
+  fmem('FLDCW_m2byte', fctl.fldcw, [freg('FLD1', fls.fldConst, 0), freg('FLDL2T', fls.fldConst, 1), freg('FLDL2E', fls.fldConst, 2),
+    freg('FLDPI', fls.fldConst, 3), freg('FLDLG2', fls.fldConst, 4), freg('FLDLN2', fls.fldConst, 5), freg('FLDZ', fls.fldConst, 6), null]),
+  fmem('FNSTENV_m14/28byte', fctl.fnstenv, [unimpl('F2XM1'), unimpl('FYL2X'), unimpl('FPTAN'), unimpl('FPATAN'),
+    freg('FXTRACT', fa.fxtract), freg('FPREM1', fa.fprem, 1), freg('FDECSTP', fctl.fincstp, 1), freg('FINCSTP', fctl.fincstp, 0)]),
+  fmem('FNSTCW_m2byte', fctl.fnstcw, [freg('FPREM', fa.fprem, 0), unimpl('FYL2XP1'), freg('FSQRT', fa.fsqrt), unimpl('FSINCOS'),
+    freg('FRNDINT', fa.frndint), freg('FSCALE', fa.fscale), unimpl('FSIN'), unimpl('FCOS')]),
+] };
+one[0xda] = { name: 'ESC_DA', group: arithGroup('m32int', fa.arithI32, fc.ficomM32, [
+  f8(freg('FCMOVB_ST0_STi', fls.fcmov, 2)), f8(freg('FCMOVE_ST0_STi', fls.fcmov, 4)),
+  f8(freg('FCMOVBE_ST0_STi', fls.fcmov, 6)), f8(freg('FCMOVU_ST0_STi', fls.fcmov, 10)),
+  none, [null, freg('FUCOMPP', fc.fcompp, 2), null, null, null, null, null, null], none, none]) };
+one[0xdb] = { name: 'ESC_DB', group: [
+  fmem('FILD_m32int', fls.fildM32, f8(freg('FCMOVNB_ST0_STi', fls.fcmov, 3))),
+  fmem('FISTTP_m32int', undefined, f8(freg('FCMOVNE_ST0_STi', fls.fcmov, 5))), // FISTTP: SSE3
+  fmem('FIST_m32int', fls.fistM32, f8(freg('FCMOVNBE_ST0_STi', fls.fcmov, 7))),
+  fmem('FISTP_m32int', fls.fistpM32, f8(freg('FCMOVNU_ST0_STi', fls.fcmov, 11))),
+  fmem('(DB /4)', undefined, [freg('FNENI', fctl.fnopLegacy), freg('FNDISI', fctl.fnopLegacy), freg('FNCLEX', fctl.fnclex),
+    freg('FNINIT', fctl.fninit), freg('FNSETPM', fctl.fnopLegacy), null, null, null]),
+  fmem('FLD_m80fp', fls.fldM80, f8(freg('FUCOMI_ST0_STi', fc.fcomi, 2))),
+  fmem('(DB /6)', undefined, f8(freg('FCOMI_ST0_STi', fc.fcomi, 0))),
+  fmem('FSTP_m80fp', fls.fstpM80, none),
+] };
+one[0xdc] = { name: 'ESC_DC', group: arithGroup('m64fp', fa.arithM64, fc.fcomM64, [
+  stSt('FADD_STi_ST0', fa.arithStiSt0), stSt('FMUL_STi_ST0', fa.arithStiSt0),
+  f8(freg('FCOM2_STi', fc.fcomSti, 0)), f8(freg('FCOMP3_STi', fc.fcomSti, 1)),
+  stSt('FSUBR_STi_ST0', fa.arithStiSt0), stSt('FSUB_STi_ST0', fa.arithStiSt0), // DC E0+i is FSUBR: ST(i) = ST(0) - ST(i)
+  stSt('FDIVR_STi_ST0', fa.arithStiSt0), stSt('FDIV_STi_ST0', fa.arithStiSt0)]) };
+one[0xdd] = { name: 'ESC_DD', group: [
+  fmem('FLD_m64fp', fls.fldM64, f8(freg('FFREE_STi', fctl.ffree, 0))),
+  fmem('FISTTP_m64int', undefined, f8(freg('FXCH4_STi', fls.fxch))), // FISTTP: SSE3
+  fmem('FST_m64fp', fls.fstM64, f8(freg('FST_STi', fls.fstSti, 0))),
+  fmem('FSTP_m64fp', fls.fstpM64, f8(freg('FSTP_STi', fls.fstSti, 1))),
+  fmem('FRSTOR_m94/108byte', fctl.frstor, f8(freg('FUCOM_STi', fc.fcomSti, 2))),
+  fmem('FUCOMP_STi', undefined, f8(freg('FUCOMP_STi', fc.fcomSti, 3))),
+  fmem('FNSAVE_m94/108byte', fctl.fnsave, none),
+  fmem('FNSTSW_m2byte', fctl.fnstswM16, none),
+] };
+one[0xde] = { name: 'ESC_DE', group: arithGroup('m16int', fa.arithI16, fc.ficomM16, [
+  stSt('FADDP_STi_ST0', fa.arithStiSt0Pop), stSt('FMULP_STi_ST0', fa.arithStiSt0Pop),
+  f8(freg('FCOMP5_STi', fc.fcomSti, 1)), [null, freg('FCOMPP', fc.fcompp, 0), null, null, null, null, null, null],
+  stSt('FSUBRP_STi_ST0', fa.arithStiSt0Pop), stSt('FSUBP_STi_ST0', fa.arithStiSt0Pop),
+  stSt('FDIVRP_STi_ST0', fa.arithStiSt0Pop), stSt('FDIVP_STi_ST0', fa.arithStiSt0Pop)]) };
+one[0xdf] = { name: 'ESC_DF', group: [
+  fmem('FILD_m16int', fls.fildM16, f8(freg('FFREEP_STi', fctl.ffree, 1))),
+  fmem('FISTTP_m16int', undefined, f8(freg('FXCH7_STi', fls.fxch))), // FISTTP: SSE3
+  fmem('FIST_m16int', fls.fistM16, f8(freg('FSTP8_STi', fls.fstSti, 1))),
+  fmem('FISTP_m16int', fls.fistpM16, f8(freg('FSTP9_STi', fls.fstSti, 1))),
+  fmem('FBLD_m80bcd', fls.fbldM80, [freg('FNSTSW_AX', fctl.fnstswAx), null, null, null, null, null, null, null]),
+  fmem('FILD_m64int', fls.fildM64, f8(freg('FUCOMIP_ST0_STi', fc.fcomi, 3))),
+  fmem('FBSTP_m80bcd', fls.fbstpM80, f8(freg('FCOMIP_ST0_STi', fc.fcomi, 1))),
+  fmem('FISTP_m64int', fls.fistpM64, none),
+] };
 
 // ---- E0-EF: loops, I/O, CALL/JMP ----------------------------------------------------------------------------
 one[0xe0] = { name: 'LOOPNE_Jb', imm: 'Jb', ends: true, h: ctl.loopneJb };
@@ -334,7 +420,11 @@ export function allRows(): { opcode: string; row: OpRow }[] {
       if (e === null || 'unmodelled' in e) return;
       const code = `${prefix}${b.toString(16).padStart(2, '0').toUpperCase()}`;
       if (e.group !== undefined) {
-        e.group.forEach((g, n) => { if (g !== null && !('unmodelled' in g)) out.push({ opcode: `${code} /${n}`, row: g }); });
+        e.group.forEach((g, n) => {
+          if (g === null || 'unmodelled' in g) return;
+          if (g.m !== undefined || g.regForms === undefined) out.push({ opcode: `${code} /${n}`, row: g });
+          g.regForms?.forEach((r, rm) => { if (r !== null) out.push({ opcode: `${code} ${(0xc0 | (n << 3) | rm).toString(16).toUpperCase()}`, row: r }); });
+        });
       } else out.push({ opcode: code, row: e });
     });
   };

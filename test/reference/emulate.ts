@@ -5,8 +5,8 @@
  */
 import type { IoBus, PhysicalMemory } from '../../src/cpu/buses.js';
 import {
-  CODE_ADDR, CASE_FLAGS, DATA_ADDR, DATA_SIZE, EXC_STACK_TOP, REGION_ADDR, REGION_SIZE, REG_NAMES, type ReferenceSet,
-  STATUS_COMPLETED, canaryByte, flagList,
+  CODE_ADDR, CASE_FLAGS, DATA_ADDR, DATA_SIZE, EXC_STACK_TOP, FPU_CW, FPU_FCS, FPU_FIP, FPU_ST,
+  FPU_SW, FPU_TW, REGION_ADDR, REGION_SIZE, REG_NAMES, type ReferenceSet, STATUS_COMPLETED, canaryByte, flagList,
 } from './format.js';
 
 /** What the runner uses of the CPU (the API of src/cpu/cpu.ts). */
@@ -22,8 +22,14 @@ export interface CpuLike {
   setIdtr(base: number, limit: number): void;
   setGdtr?(base: number, limit: number): void;
   run(limit: number): void;
+  /** CR0 (the runner sets NE, as Linux does for the native process, so x87 errors raise #MF). */
+  cr0?: number;
+  /** The x87 unit: load and save its state as an FNSAVE image (32-bit protected-mode layout). */
+  readonly fpu?: { loadImage(img: Uint8Array): void; saveImage(): Uint8Array };
 }
 export type MakeCpu = (mem: PhysicalMemory, io: IoBus) => CpuLike;
+
+const CR0_NE = 0x20;
 
 // Emulator-only layout below the case's code (the native process has its own kernel for this).
 const GDT_BASE = 0x0800;
@@ -56,7 +62,11 @@ function systemImage(): Uint8Array {
 }
 
 export type Outcome =
-  | { kind: 'completed' | 'exception'; vector: number; regs: Uint32Array; eflags: number; data: Uint8Array; stray: number[]; frame: number[] }
+  | {
+    kind: 'completed' | 'exception'; vector: number; regs: Uint32Array; eflags: number; data: Uint8Array; stray: number[]; frame: number[];
+    /** The final x87 state (FNSAVE image) of an x87 case, else null. */
+    fpu: Uint8Array | null;
+  }
   | { kind: 'threw' | 'stopped' | 'no-halt' | 'halted-elsewhere'; detail: string };
 
 /** One emulator plus its RAM; runs cases one after another. */
@@ -90,8 +100,14 @@ export class CaseRunner {
       cpu.resetFlat32();
       cpu.setGdtr?.(GDT_BASE, 0x17);
       cpu.setIdtr(IDT_BASE, 256 * 8 - 1);
+      if (cpu.cr0 !== undefined) cpu.cr0 |= CR0_NE;
       for (let r = 0; r < 8; r++) cpu.regs[r] = ref.regIn(i, r) | 0;
       cpu.setEflags(ref.eflagsIn(i));
+      const fpuIn = ref.fpuIn(i);
+      if (fpuIn !== null) {
+        if (!cpu.fpu) return { kind: 'threw', detail: 'the case has x87 state and the CPU has no FPU' };
+        cpu.fpu.loadImage(fpuIn);
+      }
       cpu.eip = CODE_ADDR;
       cpu.run(cpu.icount + BUDGET);
     } catch (e) {
@@ -110,9 +126,10 @@ export class CaseRunner {
       if (a >= DATA_ADDR && a < DATA_ADDR + DATA_SIZE) continue;
       if (ram[a] !== this.canary[k]) stray.push(a);
     }
+    const fpu = ref.fpuIndex[i]! >= 0 && cpu.fpu ? cpu.fpu.saveImage() : null;
     // HLT leaves EIP after itself; accept EIP at the HLT too.
     const end = CODE_ADDR + code.length;
-    if (eip === end || eip === end + 1) return { kind: 'completed', vector: -1, regs, eflags: cpu.getEflags(), data, stray, frame: [] };
+    if (eip === end || eip === end + 1) return { kind: 'completed', vector: -1, regs, eflags: cpu.getEflags(), data, stray, frame: [], fpu };
     if (eip >= STUB_BASE && eip <= STUB_BASE + 4 * 256) {
       const vector = Math.floor((eip - STUB_BASE) / 4);
       const sp = regs[4]!;
@@ -121,7 +138,7 @@ export class CaseRunner {
         const a = sp + 4 * k;
         frame.push(a + 4 <= RAM_SIZE ? (ram[a]! | (ram[a + 1]! << 8) | (ram[a + 2]! << 16) | (ram[a + 3]! << 24)) >>> 0 : 0);
       }
-      return { kind: 'exception', vector, regs, eflags: cpu.getEflags(), data, stray, frame };
+      return { kind: 'exception', vector, regs, eflags: cpu.getEflags(), data, stray, frame, fpu };
     }
     return { kind: 'halted-elsewhere', detail: `halted at EIP=${hex(eip)}` };
   }
@@ -164,7 +181,50 @@ export function compare(ref: ReferenceSet, i: number, got: Outcome): string[] {
   for (let k = 0; k < DATA_SIZE; k++) if (wantData[k] !== got.data[k]) diffs.push(`+${k}: ${hex(wantData[k]!, 2)}/${hex(got.data[k]!, 2)}`);
   if (diffs.length) out.push(`data (expected/got) ${diffs.slice(0, 8).join(' ')}${diffs.length > 8 ? ` (+${diffs.length - 8} more)` : ''}`);
   if (got.stray.length) out.push(`wrote outside the data area at ${got.stray.map((a) => hex(a)).join(' ')}`);
+  const wantFpu = ref.fpuOut(i);
+  if (wantFpu !== null) {
+    if (got.fpu === null) out.push('no x87 state recorded');
+    else out.push(...compareFpu(wantFpu, got.fpu, ref.fpuUndef(i), exc));
+  }
   return out;
+}
+
+/**
+ * Differences between two FNSAVE images, by field. Not compared: the CS and DS selectors of the
+ * pointers (the native process runs with Linux's user selectors), the status word bits in
+ * `undef`, and for faults the pointer fields (the kernel's signal frame builds them from FXSAVE).
+ */
+export function compareFpu(want: Uint8Array, got: Uint8Array, undef: number, fault: boolean): string[] {
+  if (process.env.KREF_STRICT) undef = 0;
+  const out: string[] = [];
+  const w16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
+  const w32 = (b: Uint8Array, o: number) => (w16(b, o) | (w16(b, o + 2) << 16)) >>> 0;
+  const field = (name: string, o: number, size: 2 | 4, mask = size === 2 ? 0xffff : 0xffffffff) => {
+    const a = (size === 2 ? w16(want, o) : w32(want, o)) & mask, b = (size === 2 ? w16(got, o) : w32(got, o)) & mask;
+    if (a !== b) out.push(`x87 ${name} expected ${hex(a, size * 2)} got ${hex(b, size * 2)}`);
+  };
+  field('CW', FPU_CW, 2);
+  field(`SW${undef ? ` (bits ${hex(undef, 4)} not compared)` : ''}`, FPU_SW, 2, 0xffff & ~undef);
+  field('TW', FPU_TW, 2);
+  for (const o of [2, 6, 10, 26]) field(`reserved word +${o}`, o, 2);
+  if (!fault) {
+    field('FIP', FPU_FIP, 4);
+    field('FOP', FPU_FCS + 2, 2);
+    field('FDP', FPU_FCS + 4, 4);
+  }
+  for (let k = 0; k < 8; k++) {
+    const o = FPU_ST + 10 * k;
+    const a = want.subarray(o, o + 10), b = got.subarray(o, o + 10);
+    if (a.some((v, j) => v !== b[j])) out.push(`x87 ST(${k}) expected ${ext80(a)} got ${ext80(b)}`);
+  }
+  return out;
+}
+
+/** An 80-bit value as sign/exponent and significand in hex. */
+function ext80(b: Uint8Array): string {
+  const se = b[8]! | (b[9]! << 8);
+  const m = Array.from(b.subarray(0, 8)).reverse().map((v) => hex(v, 2)).join('');
+  return `${hex(se, 4)}:${m}`;
 }
 
 function regText(v: number): string {

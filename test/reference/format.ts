@@ -11,7 +11,8 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zc } from 'node:zlib';
 
 export const FORMAT_MAGIC = 'KREF';
-export const FORMAT_VERSION = 1;
+/** 2: x87 state columns (fpu*). */
+export const FORMAT_VERSION = 2;
 
 // ---- Address layout (identical natively and in the emulator, so absolute addresses in code and
 // pointers pushed to memory need no relocation). native/kref.c repeats these numbers.
@@ -79,6 +80,113 @@ export function expandData(seed: number): Uint8Array {
     out[i + 3] = t >>> 24;
   }
   return out;
+}
+
+// ---- x87 state: an FNSAVE image (32-bit protected-mode layout) -----------------------------------------------
+
+/** Bytes of an FNSAVE image: 28 of environment, then ST(0)..ST(7) at 10 bytes each. */
+export const FPU_IMAGE_SIZE = 108;
+/** Offsets in the image. */
+export const FPU_CW = 0, FPU_SW = 4, FPU_TW = 8, FPU_FIP = 12, FPU_FCS = 16, FPU_FDP = 20, FPU_FDS = 24, FPU_ST = 28;
+
+/**
+ * The initial x87 state before patches, as an FNSAVE image: mulberry32 keyed by the case's FPU
+ * seed. Edge-weighted: every register holds a value of some class (normal numbers of several
+ * magnitudes, doubles, singles, small integers, zeros, infinities, QNaNs, SNaNs, denormals,
+ * pseudo-denormals, unnormals, pseudo-NaNs), a quarter of them tagged empty; PC, RC, TOP, the
+ * condition codes, the sticky flags and the pointers are random; every exception is masked (so
+ * nothing is pending). Generator families patch this (precision, masks, operand values); the
+ * patch is stored, not the image.
+ */
+export function expandFpu(seed: number): Uint8Array {
+  let s = seed >>> 0;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  const img = new Uint8Array(FPU_IMAGE_SIZE);
+  const dv = new DataView(img.buffer);
+  const pc = [3, 3, 3, 2, 2, 0, 3, 1][next() % 8]!; // 01 is reserved (acts as 64 bits)
+  const cw = 0x3f | 0x40 | (pc << 8) | ((next() & 3) << 10) | (next() & 0x1000);
+  dv.setUint32(FPU_CW, 0xffff0000 | cw, true);
+  const top = next() & 7;
+  const sw = (next() & 0x477f) | (top << 11);
+  dv.setUint32(FPU_SW, 0xffff0000 | sw, true);
+  dv.setUint32(FPU_FIP, next(), true);
+  dv.setUint32(FPU_FCS, ((next() & 0x7ff) << 16) | (next() & 0xffff), true);
+  dv.setUint32(FPU_FDP, next(), true);
+  dv.setUint32(FPU_FDS, 0xffff0000 | (next() & 0xffff), true);
+  let tw = 0;
+  for (let i = 0; i < 8; i++) {
+    randomExtended(next, img, FPU_ST + 10 * i);
+    const phys = (top + i) & 7;
+    tw |= ((next() & 3) === 0 ? 3 : extendedTag(img, FPU_ST + 10 * i)) << (2 * phys);
+  }
+  dv.setUint32(FPU_TW, 0xffff0000 | tw, true);
+  return img;
+}
+
+/**
+ * The image with its register area in physical order R0..R7 (FNSAVE stores stack order ST(0)..ST(7),
+ * which a push or pop rotates entirely): final states are stored as a patch over the initial state
+ * in this order, so a push changes one register's bytes, not eighty. fpuStackOrder undoes it (using
+ * the TOP in the image's own status word).
+ */
+export function fpuPhysicalOrder(img: Uint8Array): Uint8Array {
+  const out = img.slice();
+  const top = (img[FPU_SW + 1]! >>> 3) & 7;
+  for (let i = 0; i < 8; i++) out.set(img.subarray(FPU_ST + 10 * i, FPU_ST + 10 * i + 10), FPU_ST + 10 * ((top + i) & 7));
+  return out;
+}
+
+export function fpuStackOrder(img: Uint8Array): Uint8Array {
+  const out = img.slice();
+  const top = (img[FPU_SW + 1]! >>> 3) & 7;
+  for (let i = 0; i < 8; i++) out.set(img.subarray(FPU_ST + 10 * ((top + i) & 7), FPU_ST + 10 * ((top + i) & 7) + 10), FPU_ST + 10 * i);
+  return out;
+}
+
+/** The tag (00 valid, 01 zero, 10 special) FNSAVE computes for the 80-bit value at b[o]. */
+export function extendedTag(b: Uint8Array, o: number): number {
+  const exp = (b[o + 8]! | (b[o + 9]! << 8)) & 0x7fff;
+  const j = b[o + 7]! & 0x80;
+  let zero = true;
+  for (let k = 0; k < 8; k++) if (b[o + k] !== 0) zero = false;
+  if (exp === 0) return zero ? 1 : 2;
+  if (exp === 0x7fff || j === 0) return 2;
+  return 0;
+}
+
+/** An edge-weighted random 80-bit value written at b[o] (significand, then sign and exponent). */
+export function randomExtended(next: () => number, b: Uint8Array, o: number): void {
+  let hi = next() | 0x80000000, lo = next(), exp: number;
+  const r = next() % 100;
+  if (r < 30) exp = 0x3fff - 24 + (next() % 48); // ordinary numbers around 1
+  else if (r < 45) { exp = 0x3fff - 60 + (next() % 120); lo &= 0xfffff800; } // doubles
+  else if (r < 53) { exp = 0x3fff - 30 + (next() % 60); hi &= 0xffffff00; lo = 0; } // singles
+  else if (r < 61) { const v = 1 + (next() % 1000); const n = Math.clz32(v); exp = 0x3fff + 31 - n; hi = (v << n) >>> 0; lo = 0; } // small integers
+  else if (r < 66) { exp = 0; hi = 0; lo = 0; } // zero
+  else if (r < 70) { exp = 0x7fff; hi = 0x80000000; lo = 0; } // infinity
+  else if (r < 74) { exp = 0x7fff; hi |= 0x40000000; } // QNaN
+  else if (r < 77) { exp = 0x7fff; hi &= 0xbfffffff; if (hi === 0x80000000 && lo === 0) lo = 1; } // SNaN
+  else if (r < 80) { exp = 0; hi &= 0x7fffffff; } // denormal
+  else if (r < 81) { exp = 0; } // pseudo-denormal
+  else if (r < 83) { exp = 1 + (next() % 0x7ffe); hi &= 0x7fffffff; } // unnormal
+  else if (r < 84) { exp = 0x7fff; hi &= 0x7fffffff; } // pseudo-infinity / pseudo-NaN
+  else if (r < 92) {
+    // near the ends of the double, single and extended exponent ranges
+    const edges = [0x3c01, 0x43fe, 0x3f81, 0x407e, 1, 0x7ffe, 0x3bcd, 0x3f6a];
+    exp = edges[next() % edges.length]! + (next() % 5) - 2;
+    if ((next() & 1) === 0) lo &= 0xfffff800;
+  } else { exp = 0x3fff + (next() % 4); hi = (0x80000000 | ((next() % 8) << 27)) >>> 0; lo = 0; } // ties like 1.5, 2.5
+  exp = Math.max(0, Math.min(0x7fff, exp));
+  const sign = next() & 0x8000;
+  b[o] = lo; b[o + 1] = lo >>> 8; b[o + 2] = lo >>> 16; b[o + 3] = lo >>> 24;
+  b[o + 4] = hi; b[o + 5] = hi >>> 8; b[o + 6] = hi >>> 16; b[o + 7] = hi >>> 24;
+  b[o + 8] = exp; b[o + 9] = (exp >>> 8) | (sign >>> 8);
 }
 
 /** Patch encoding: runs of [offset u8, length u8, ...bytes]. Used for initial and final data. */
@@ -152,6 +260,14 @@ const COLUMN_TYPES = {
   flagsOutX: Uint32Array,  // final native EFLAGS XOR (EFLAGS_BASE | flagsIn)
   patchOutLen: Uint16Array,// final data as a patch over the initial data
   patchOut: Uint8Array,
+  // x87 cases only (fpuCase[i] = 1); the other columns below have one entry per x87 case, in order.
+  fpuCase: Uint8Array,     // 1: the case starts from an x87 state (FRSTOR) and its final state is recorded (FNSAVE)
+  fpuSeed: Uint32Array,    // expandFpu(seed), then the initial patch
+  fpuPatchInLen: Uint16Array,
+  fpuPatchIn: Uint8Array,
+  fpuPatchOutLen: Uint16Array, // final FNSAVE image as a patch over the initial one, both in physical register order (fpuPhysicalOrder)
+  fpuPatchOut: Uint8Array,
+  fpuUndef: Uint16Array,   // status word bits the SDM leaves undefined for this case (not compared)
 } as const;
 export type ColumnName = keyof typeof COLUMN_TYPES;
 export const COLUMN_ORDER = Object.keys(COLUMN_TYPES) as ColumnName[];
@@ -163,12 +279,21 @@ export class ReferenceSet {
   readonly codeStart: Uint32Array;
   readonly patchInStart: Uint32Array;
   readonly patchOutStart: Uint32Array;
+  /** Index of each case among the x87 cases (-1: none). */
+  readonly fpuIndex: Int32Array;
+  readonly fpuPatchInStart: Uint32Array;
+  readonly fpuPatchOutStart: Uint32Array;
 
   constructor(readonly header: FixtureHeader, readonly col: Columns) {
     const n = header.caseCount;
     this.codeStart = prefixSums(col.codeLen, n);
     this.patchInStart = prefixSums(col.patchInLen, n);
     this.patchOutStart = prefixSums(col.patchOutLen, n);
+    this.fpuIndex = new Int32Array(n);
+    let k = 0;
+    for (let i = 0; i < n; i++) this.fpuIndex[i] = col.fpuCase[i] ? k++ : -1;
+    this.fpuPatchInStart = prefixSums(col.fpuPatchInLen, k);
+    this.fpuPatchOutStart = prefixSums(col.fpuPatchOutLen, k);
   }
 
   get count(): number { return this.header.caseCount; }
@@ -190,6 +315,28 @@ export class ReferenceSet {
     const d = this.dataIn(i);
     applyPatch(d, this.col.patchOut, this.patchOutStart[i]!, this.patchOutStart[i]! + this.col.patchOutLen[i]!);
     return d;
+  }
+  /** The initial x87 state (FNSAVE image), or null for a case without one. */
+  fpuIn(i: number): Uint8Array | null {
+    const k = this.fpuIndex[i]!;
+    if (k < 0) return null;
+    const d = expandFpu(this.col.fpuSeed[k]!);
+    applyPatch(d, this.col.fpuPatchIn, this.fpuPatchInStart[k]!, this.fpuPatchInStart[k]! + this.col.fpuPatchInLen[k]!);
+    return d;
+  }
+  /** The final x87 state the native CPU recorded (at the fault for exceptions). */
+  fpuOut(i: number): Uint8Array | null {
+    const start = this.fpuIn(i);
+    if (start === null) return null;
+    const k = this.fpuIndex[i]!;
+    const d = fpuPhysicalOrder(start);
+    applyPatch(d, this.col.fpuPatchOut, this.fpuPatchOutStart[k]!, this.fpuPatchOutStart[k]! + this.col.fpuPatchOutLen[k]!);
+    return fpuStackOrder(d);
+  }
+  /** Status word bits not compared for this case. */
+  fpuUndef(i: number): number {
+    const k = this.fpuIndex[i]!;
+    return k < 0 ? 0 : this.col.fpuUndef[k]!;
   }
 }
 

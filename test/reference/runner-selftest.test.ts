@@ -7,8 +7,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { PhysicalMemory } from '../../src/cpu/buses.js';
-import { CaseRunner, type CpuLike, compare } from './emulate.js';
-import { CASE_FLAGS, CF, CODE_ADDR, DF, DATA_ADDR, FLAG_NAMES, STATUS_COMPLETED, type ReferenceSet, decodeFixture } from './format.js';
+import { CaseRunner, type CpuLike, compare, compareFpu } from './emulate.js';
+import {
+  CASE_FLAGS, CF, CODE_ADDR, DF, DATA_ADDR, FLAG_NAMES, FPU_FCS, FPU_FDS, FPU_FIP, FPU_ST, FPU_SW, STATUS_COMPLETED, type ReferenceSet,
+  decodeFixture,
+} from './format.js';
 
 const ref = decodeFixture(readFileSync(fileURLToPath(new URL('../fixtures/reference/instructions.kref.br', import.meta.url))));
 
@@ -19,6 +22,11 @@ class ReplayCpu implements CpuLike {
   icount = 0;
   halted = false;
   private flags = 2;
+  private fpuLoaded: Uint8Array | null = null;
+  readonly fpu = {
+    loadImage: (img: Uint8Array): void => { this.fpuLoaded = img.slice(); },
+    saveImage: (): Uint8Array => this.r.fpuOut(this.i)!,
+  };
 
   constructor(private readonly r: ReferenceSet, private readonly i: number, private readonly mem: PhysicalMemory) {}
   resetFlat32(): void {}
@@ -34,6 +42,8 @@ class ReplayCpu implements CpuLike {
     if (this.flags !== r.eflagsIn(i)) throw new Error('EFLAGS not set up');
     if (!r.dataIn(i).every((b, k) => ram[DATA_ADDR + k] === b)) throw new Error('data not set up');
     if (!r.code(i).every((b, k) => ram[CODE_ADDR + k] === b)) throw new Error('code not set up');
+    const fpuIn = r.fpuIn(i);
+    if (fpuIn !== null && !(this.fpuLoaded !== null && fpuIn.every((b, k) => this.fpuLoaded![k] === b))) throw new Error('x87 state not set up');
     for (let g = 0; g < 8; g++) this.regs[g] = r.regOut(i, g) | 0;
     ram.set(r.dataOut(i), DATA_ADDR);
     const status = r.col.status[i]!;
@@ -112,5 +122,45 @@ describe('instruction reference runner', () => {
     check(fault, flip(ref.col.eipOut, fault, 1), true);
     check(fault, flip(ref.col.flagsOutX, fault, CF), true);
     check(done, flip(ref.col.status, done, 0xff ^ 6), true);
+  });
+
+  it('compares x87 states field by field, skipping selectors, undefined status bits and faults\' pointers', () => {
+    const i = firstCase((k) => ref.fpuIndex[k]! >= 0 && ref.fpuUndef(k) !== 0 && ref.col.status[k] === STATUS_COMPLETED);
+    const want = ref.fpuOut(i)!;
+    const undef = ref.fpuUndef(i);
+    const flipped = (at: number, bit: number) => { const g = want.slice(); g[at] ^= bit; return g; };
+    expect(compareFpu(want, want.slice(), undef, false)).toEqual([]);
+    expect(compareFpu(want, flipped(FPU_FCS, 1), undef, false)).toEqual([]); // CS selector
+    expect(compareFpu(want, flipped(FPU_FDS + 1, 0x80), undef, false)).toEqual([]); // DS selector
+    const undefBit = undef & -undef;
+    expect(compareFpu(want, flipped(FPU_SW + (undefBit >= 0x100 ? 1 : 0), undefBit >= 0x100 ? undefBit >>> 8 : undefBit), undef, false)).toEqual([]);
+    expect(compareFpu(want, flipped(FPU_SW, 0x20), undef, false).length).toBe(1); // PE is always defined
+    expect(compareFpu(want, flipped(FPU_FIP, 1), undef, false).length).toBe(1);
+    expect(compareFpu(want, flipped(FPU_FIP, 1), undef, true)).toEqual([]); // a fault's pointers come from the kernel
+    expect(compareFpu(want, flipped(FPU_FCS + 2, 1), undef, false).length).toBe(1); // FOP
+    for (let k = 0; k < 8; k++) expect(compareFpu(want, flipped(FPU_ST + 10 * k + (k % 10), 4), undef, true).length).toBe(1);
+  });
+
+  it('fails an x87 case whose expected final state is corrupted', () => {
+    const { runner, at } = replayRunner();
+    // a case whose final-state patch writes register bytes (a run at offset >= FPU_ST, physical order)
+    const registerRun = (k: number): number => {
+      const f = ref.fpuIndex[k]!;
+      if (f < 0 || ref.col.status[k] !== STATUS_COMPLETED) return -1;
+      const end = ref.fpuPatchOutStart[f]! + ref.col.fpuPatchOutLen[f]!;
+      for (let p = ref.fpuPatchOutStart[f]!; p < end; p += 2 + ref.col.fpuPatchOut[p + 1]!) if (ref.col.fpuPatchOut[p]! >= FPU_ST) return p;
+      return -1;
+    };
+    const i = firstCase((k) => registerRun(k) >= 0);
+    at(i);
+    const got = runner.run(ref, i);
+    expect(compare(ref, i, got)).toEqual([]);
+    const p = registerRun(i) + 2;
+    ref.col.fpuPatchOut[p] ^= 0x10;
+    try {
+      expect(compare(ref, i, got).length).toBeGreaterThan(0);
+    } finally {
+      ref.col.fpuPatchOut[p] ^= 0x10;
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { Cpu } from '../cpu.js';
 import { cpuidLeaf } from '../cpuid.js';
-import { CpuFault, GP, NM, NP, UD } from '../faults.js';
+import { CpuFault, GP, NP, UD } from '../faults.js';
 import { materializeFlags } from '../flags.js';
 import type { Handler, Insn } from '../insn.js';
 import {
@@ -293,21 +293,6 @@ export const wrmsr: Handler = (cpu) => {
     const v = (cpu.regs[EDX] >>> 0) * 4294967296 + (cpu.regs[EAX] >>> 0);
     cpu.tscOffset = v - cpu.icount;
   } else if (msr !== MSR_UCODE_REV) throw new CpuFault(GP, 0);
-};
-
-// ---- x87 escapes with no FPU modelled yet -----------------------------------------------------------------
-
-/**
- * D8-DF: with CR0.EM or CR0.TS set the architecture raises #NM (a kernel can emulate or switch
- * state); otherwise real hardware would execute the instruction and we cannot, so the run ends as
- * `unsupported`. WAIT (9B) raises #NM only when both TS and MP are set.
- */
-export const fpuEscape: Handler = (cpu) => {
-  if ((cpu.cr0 & (CR0_EM | CR0_TS)) !== 0) throw new CpuFault(NM, 0);
-  cpu.unsupported('x87 FPU instruction (the FPU is not implemented yet)');
-};
-export const fwait: Handler = (cpu) => {
-  if ((cpu.cr0 & (CR0_TS | CR0_MP)) === (CR0_TS | CR0_MP)) throw new CpuFault(NM, 0);
 };
 
 export const ud2: Handler = () => { throw new CpuFault(UD, 0); };

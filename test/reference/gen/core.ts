@@ -2,7 +2,7 @@
  * Generator building blocks: a seeded PRNG, edge-weighted operand values, and CaseBuilder, which
  * holds one case's initial state and code while a family fills it in.
  */
-import { CASE_FLAGS, DATA_ADDR, DATA_SIZE, DF, diffPatch, expandData } from '../format.js';
+import { CASE_FLAGS, DATA_ADDR, DATA_SIZE, DF, diffPatch, expandData, expandFpu } from '../format.js';
 
 /** sfc32: small, fast, and ours, so regenerating yields identical cases on any Node version. */
 export class Rng {
@@ -94,12 +94,26 @@ export class CaseBuilder {
   ignoreRegs = 0;
   /** Flags the SDM says this instruction leaves unaffected (checked against the hardware). */
   unaffected = DF;
+  /** x87 cases: the initial FNSAVE image (useFpu), its seed, and the status word bits not compared. */
+  fpu: Uint8Array | null = null;
+  fpuSeed = 0;
+  fpuUndef = 0;
 
   constructor(readonly rng: Rng) {
     for (let r = 0; r < 8; r++) this.regs[r] = rng.value(32);
     this.flags = rng.next() & CASE_FLAGS;
     this.seed = rng.next();
     this.data = expandData(this.seed);
+  }
+
+  /**
+   * Makes this an x87 case: the initial x87 state is expandFpu(seed) (seed drawn now, so families
+   * without x87 state keep their random streams), which the family may then patch.
+   */
+  useFpu(): Uint8Array {
+    this.fpuSeed = this.rng.next();
+    this.fpu = expandFpu(this.fpuSeed);
+    return this.fpu;
   }
 
   emit(...bytes: number[]): void { for (const b of bytes) this.code.push(b & 0xff); }
@@ -180,6 +194,8 @@ export interface FamilyDef {
   count: number;
   /** Every case raises this exception vector (natively recorded; checked at generation). */
   expectVector?: number;
+  /** Cases may end with one of these exception vectors instead of completing (x87 sequences). */
+  mayFault?: readonly number[];
   gen(b: CaseBuilder, i: number): void;
 }
 

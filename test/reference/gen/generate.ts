@@ -11,9 +11,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CASE_FLAGS, CODE_ADDR, type Columns, DATA_ADDR, DATA_SIZE, EFLAGS_BASE, EXC_STACK_TOP, FLAG_NAMES, type FamilyInfo,
-  FORMAT_VERSION, REGION_ADDR, REGION_SIZE, REG_NAMES, STATUS_COMPLETED, decodeFixture, diffPatch, encodeFixture, expandData,
-  flagList,
+  CASE_FLAGS, CODE_ADDR, type Columns, DATA_ADDR, DATA_SIZE, EFLAGS_BASE, EXC_STACK_TOP, FLAG_NAMES, FPU_IMAGE_SIZE, FPU_SW,
+  type FamilyInfo, FORMAT_VERSION, REGION_ADDR, REGION_SIZE, REG_NAMES, STATUS_COMPLETED, decodeFixture, diffPatch, encodeFixture,
+  expandData, expandFpu, flagList, fpuPhysicalOrder,
 } from '../format.js';
 import { aluFamilies } from './alu.js';
 import { bitFamilies } from './bits.js';
@@ -26,11 +26,12 @@ import { muldivFamilies } from './muldiv.js';
 import { shiftFamilies } from './shift.js';
 import { stackFamilies } from './stack.js';
 import { stringFamilies } from './string.js';
+import { x87Families } from './x87.js';
 
 const SEED = 0x4b524546; // "KREF"
 const MAX_CODE = 64;
-const IN_REC = MAX_CODE + 4 + 32 + 4 + DATA_SIZE;
-const OUT_REC = 5 * 4 + 32 + 4 + DATA_SIZE + 4;
+const IN_REC = MAX_CODE + 4 + 32 + 4 + DATA_SIZE + 4 + FPU_IMAGE_SIZE;
+const OUT_REC = 5 * 4 + 32 + 4 + DATA_SIZE + 4 + FPU_IMAGE_SIZE;
 const ST_OK = 0;
 const ST_FAULT = 1;
 
@@ -50,6 +51,9 @@ interface GenCase {
   defined: number;
   ignoreRegs: number;
   unaffected: number;
+  fpu: Uint8Array | null;
+  fpuSeed: number;
+  fpuUndef: number;
 }
 
 function fnv1a(s: string): number {
@@ -61,7 +65,7 @@ function fnv1a(s: string): number {
 function allFamilies(): FamilyDef[] {
   const fams = [
     ...aluFamilies(), ...shiftFamilies(), ...muldivFamilies(), ...bitFamilies(), ...dataFamilies(), ...condFamilies(),
-    ...stringFamilies(), ...leaFamilies(), ...stackFamilies(), ...miscFamilies(),
+    ...stringFamilies(), ...leaFamilies(), ...stackFamilies(), ...miscFamilies(), ...x87Families(),
   ];
   const seen = new Set<string>();
   for (const f of fams) {
@@ -82,6 +86,7 @@ function buildCases(fams: FamilyDef[]): GenCase[] {
       cases.push({
         family: fi, code: b.code, regs: b.regs, flags: b.flags & CASE_FLAGS, seed: b.seed, data: b.data,
         defined: b.defined & CASE_FLAGS, ignoreRegs: b.ignoreRegs, unaffected: b.unaffected & b.defined,
+        fpu: b.fpu, fpuSeed: b.fpuSeed, fpuUndef: b.fpuUndef,
       });
     }
   });
@@ -90,7 +95,7 @@ function buildCases(fams: FamilyDef[]): GenCase[] {
 
 interface Result {
   status: number; signo: number; trapno: number; err: number; eipOff: number;
-  regs: Uint32Array; eflags: number; data: Uint8Array; canaryOk: boolean;
+  regs: Uint32Array; eflags: number; data: Uint8Array; canaryOk: boolean; fpu: Uint8Array;
 }
 
 function runNative(cases: GenCase[]): Result[] {
@@ -102,6 +107,8 @@ function runNative(cases: GenCase[]): Result[] {
     for (let r = 0; r < 8; r++) inBuf.writeUInt32LE(c.regs[r]!, o + MAX_CODE + 4 + 4 * r);
     inBuf.writeUInt32LE(EFLAGS_BASE | c.flags, o + MAX_CODE + 36);
     Buffer.from(c.data).copy(inBuf, o + MAX_CODE + 40);
+    inBuf.writeUInt32LE(c.fpu ? 1 : 0, o + MAX_CODE + 40 + DATA_SIZE);
+    if (c.fpu) Buffer.from(c.fpu).copy(inBuf, o + MAX_CODE + 44 + DATA_SIZE);
   });
   mkdirSync(buildDir, { recursive: true });
   const inPath = join(buildDir, 'cases.bin');
@@ -121,6 +128,7 @@ function runNative(cases: GenCase[]): Result[] {
       err: outBuf.readUInt32LE(o + 12), eipOff: outBuf.readUInt32LE(o + 16), regs,
       eflags: outBuf.readUInt32LE(o + 52), data: new Uint8Array(outBuf.subarray(o + 56, o + 56 + DATA_SIZE)),
       canaryOk: outBuf.readUInt32LE(o + 56 + DATA_SIZE) === 1,
+      fpu: new Uint8Array(outBuf.subarray(o + 60 + DATA_SIZE, o + 60 + DATA_SIZE + FPU_IMAGE_SIZE)),
     };
   });
 }
@@ -143,7 +151,7 @@ function check(fams: FamilyDef[], cases: GenCase[], res: Result[]): string[] {
       else if (r.eipOff !== 0) errors.push(`${where}: fault at offset ${r.eipOff}`);
       else if (r.regs.some((v, g) => v !== c.regs[g])) errors.push(`${where}: registers changed by a faulting instruction`);
     } else if (r.status !== ST_OK) {
-      errors.push(`${where}: unexpected fault signal ${r.signo} trap ${r.trapno} at +${r.eipOff}`);
+      if (r.status !== ST_FAULT || !f.mayFault?.includes(r.trapno)) errors.push(`${where}: unexpected fault signal ${r.signo} trap ${r.trapno} at +${r.eipOff}`);
     } else if (r.eipOff !== c.code.length) errors.push(`${where}: ended at ${r.eipOff}`);
     const changed = ((EFLAGS_BASE | c.flags) ^ r.eflags) & c.unaffected;
     if (changed) {
@@ -173,6 +181,10 @@ function pack(fams: FamilyDef[], cases: GenCase[], res: Result[]): Buffer {
   const codeTotal = cases.reduce((s, c) => s + c.code.length, 0);
   const patchIn = cases.map((c) => diffPatch(expandData(c.seed), c.data));
   const patchOut = cases.map((c, k) => diffPatch(c.data, res[k]!.data));
+  const fpuCases = cases.map((c, k) => ({ c, r: res[k]! })).filter(({ c }) => c.fpu !== null);
+  const fpuPatchIn = fpuCases.map(({ c }) => diffPatch(expandFpu(c.fpuSeed), c.fpu!));
+  const fpuPatchOut = fpuCases.map(({ c, r }) => diffPatch(fpuPhysicalOrder(c.fpu!), fpuPhysicalOrder(r.fpu)));
+  const nf = fpuCases.length;
   const col: Columns = {
     family: new Uint16Array(n), codeLen: new Uint8Array(n), code: new Uint8Array(codeTotal),
     regsIn: new Uint32Array(8 * n), flagsIn: new Uint16Array(n), dataSeed: new Uint32Array(n),
@@ -180,7 +192,12 @@ function pack(fams: FamilyDef[], cases: GenCase[], res: Result[]): Buffer {
     defined: new Uint16Array(n), ignoreRegs: new Uint8Array(n), status: new Uint8Array(n), eipOut: new Uint8Array(n),
     regsOutX: new Uint32Array(8 * n), flagsOutX: new Uint32Array(n),
     patchOutLen: new Uint16Array(n), patchOut: new Uint8Array(patchOut.reduce((s, p) => s + p.length, 0)),
+    fpuCase: new Uint8Array(n), fpuSeed: new Uint32Array(nf),
+    fpuPatchInLen: new Uint16Array(nf), fpuPatchIn: new Uint8Array(fpuPatchIn.reduce((s, p) => s + p.length, 0)),
+    fpuPatchOutLen: new Uint16Array(nf), fpuPatchOut: new Uint8Array(fpuPatchOut.reduce((s, p) => s + p.length, 0)),
+    fpuUndef: new Uint16Array(nf),
   };
+  let fi = 0, fpi = 0, fpo = 0;
   let co = 0, pi = 0, po = 0;
   cases.forEach((c, k) => {
     const r = res[k]!;
@@ -200,6 +217,14 @@ function pack(fams: FamilyDef[], cases: GenCase[], res: Result[]): Buffer {
     col.eipOut[k] = r.eipOff;
     col.flagsOutX[k] = ((EFLAGS_BASE | c.flags) ^ r.eflags) >>> 0;
     col.patchOutLen[k] = patchOut[k]!.length; col.patchOut.set(patchOut[k]!, po); po += patchOut[k]!.length;
+    if (c.fpu) {
+      col.fpuCase[k] = 1;
+      col.fpuSeed[fi] = c.fpuSeed;
+      col.fpuUndef[fi] = c.fpuUndef;
+      col.fpuPatchInLen[fi] = fpuPatchIn[fi]!.length; col.fpuPatchIn.set(fpuPatchIn[fi]!, fpi); fpi += fpuPatchIn[fi]!.length;
+      col.fpuPatchOutLen[fi] = fpuPatchOut[fi]!.length; col.fpuPatchOut.set(fpuPatchOut[fi]!, fpo); fpo += fpuPatchOut[fi]!.length;
+      fi++;
+    }
   });
   const families: FamilyInfo[] = fams.map((f) => ({ name: f.name, group: f.group, flagsRule: f.flagsRule, expectException: f.expectVector !== undefined }));
   return encodeFixture({
@@ -244,6 +269,29 @@ function summary(fams: FamilyDef[], cases: GenCase[], res: Result[], fixtureByte
     }
     lines.push(`| ${f.name} | ${ks.length} | ${always === CASE_FLAGS ? 'all' : flagList(always)}${some & always ? '' : ''} | ${flagList(some)} | ${hw.join(', ') || '-'} | ${f.flagsRule} |`);
   });
+  lines.push('', '## x87 families', '',
+    'The final x87 state (FNSAVE image) is compared byte for byte, except the CS/DS selectors of the pointers, the status',
+    'word bits listed here (SDM: undefined for the instruction) and, for cases that fault, the pointer fields. "hardware" says',
+    'what this CPU did with the uncompared condition codes: how often each came out set / differed from its input.', '',
+    '| family | cases | faults | SW bits not compared | hardware, uncompared bits |', '| --- | ---: | ---: | --- | --- |');
+  const CC: [number, string][] = [[0x100, 'C0'], [0x200, 'C1'], [0x400, 'C2'], [0x4000, 'C3']];
+  fams.forEach((f, fi) => {
+    const ks = (byFam.get(fi) ?? []).filter((k) => cases[k]!.fpu !== null);
+    if (ks.length === 0) return;
+    const undef = ks.reduce((m, k) => m | cases[k]!.fpuUndef, 0);
+    const faults = ks.filter((k) => res[k]!.status !== 0).length;
+    const hw = CC.filter(([bit]) => undef & bit).map(([bit, nm]) => {
+      let set = 0, diff = 0;
+      for (const k of ks) {
+        const swIn = cases[k]!.fpu![FPU_SW]! | (cases[k]!.fpu![FPU_SW + 1]! << 8);
+        const swOut = res[k]!.fpu[FPU_SW]! | (res[k]!.fpu[FPU_SW + 1]! << 8);
+        if (swOut & bit) set++;
+        if ((swIn ^ swOut) & bit) diff++;
+      }
+      return `${nm} ${set}/${diff}`;
+    });
+    lines.push(`| ${f.name} | ${ks.length} | ${faults} | ${CC.filter(([bit]) => undef & bit).map(([, nm]) => nm).join(' ') || '-'} | ${hw.join(', ') || '-'} |`);
+  });
   return lines.join('\n') + '\n';
 }
 
@@ -272,6 +320,11 @@ function main(): void {
     if (ref.eflagsOut(k) !== r.eflags) bad('eflags');
     if (bytesHex(ref.dataIn(k)) !== bytesHex(c.data)) bad('data in');
     if (bytesHex(ref.dataOut(k)) !== bytesHex(r.data)) bad('data out');
+    if (c.fpu) {
+      if (bytesHex(ref.fpuIn(k)!) !== bytesHex(c.fpu)) bad('x87 state in');
+      if (bytesHex(ref.fpuOut(k)!) !== bytesHex(r.fpu)) bad('x87 state out');
+      if (ref.fpuUndef(k) !== c.fpuUndef) bad('x87 undefined bits');
+    } else if (ref.fpuIn(k) !== null) bad('x87 state of a non-x87 case');
   }
   mkdirSync(fixtureDir, { recursive: true });
   writeFileSync(join(fixtureDir, 'instructions.kref.br'), fixture);

@@ -9,6 +9,11 @@
  * uses), so absolute addresses in the case bytes and pointers the case stores need no relocation.
  * Faults are caught with sigsetjmp/siglongjmp on an alternate signal stack (the case may hold any
  * value in ESP); the trap number and the registers at the fault come from the signal's ucontext.
+ *
+ * x87 cases (has_fpu) start from the given FNSAVE image (FRSTOR in the prologue) and record the
+ * final one (FNSAVE in the epilogue; at a fault, the image the kernel put in the signal frame,
+ * which it builds from FXSAVE: the pointer fields there are not comparable). Other cases start
+ * from FNINIT.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -28,6 +33,7 @@
 #define DATA_SIZE     64u
 #define EXC_STACK_TOP 0x00058000u
 #define MAX_CODE      64
+#define FPU_IMAGE     108
 
 struct case_in {
   uint8_t code[MAX_CODE];
@@ -35,6 +41,8 @@ struct case_in {
   uint32_t regs[8];   /* EAX ECX EDX EBX ESP EBP ESI EDI */
   uint32_t eflags;
   uint8_t data[DATA_SIZE];
+  uint32_t has_fpu;
+  uint8_t fpu[FPU_IMAGE];
 };
 
 enum { ST_OK = 0, ST_FAULT = 1, ST_TIMEOUT = 2 };
@@ -49,13 +57,16 @@ struct case_out {
   uint32_t eflags;
   uint8_t data[DATA_SIZE];
   uint32_t canary_ok; /* 1 if no byte of the region outside the data area changed */
+  uint8_t fpu[FPU_IMAGE];
 };
 
-extern uint32_t kr_in[9], kr_out[9], kr_exit_ptr;
+extern uint32_t kr_in[9], kr_out[9], kr_exit_ptr, kr_has_fpu;
+extern uint8_t kr_fpu_in[FPU_IMAGE], kr_fpu_out[FPU_IMAGE];
 extern void kr_enter(void);
 
 static sigjmp_buf jb;
 static volatile uint32_t fault_regs[8], fault_eflags, fault_eip, fault_trapno, fault_err, fault_signo;
+static uint8_t fault_fpu[FPU_IMAGE];
 
 static void on_signal(int sig, siginfo_t *si, void *ctx) {
   (void)si;
@@ -66,6 +77,9 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
   fault_regs[6] = g[REG_ESI]; fault_regs[7] = g[REG_EDI];
   fault_eflags = g[REG_EFL]; fault_eip = g[REG_EIP];
   fault_trapno = g[REG_TRAPNO]; fault_err = g[REG_ERR]; fault_signo = sig;
+  /* cw sw tag ipoff cssel dataoff datasel, then _st[8]: the FNSAVE layout */
+  if (uc->uc_mcontext.fpregs) memcpy(fault_fpu, uc->uc_mcontext.fpregs, FPU_IMAGE);
+  else memset(fault_fpu, 0, FPU_IMAGE);
   siglongjmp(jb, 1);
 }
 
@@ -109,6 +123,8 @@ int main(int argc, char **argv) {
     memcpy(region + (DATA_ADDR - REGION_ADDR), c.data, DATA_SIZE);
     memcpy(kr_in, c.regs, 32);
     kr_in[8] = c.eflags;
+    kr_has_fpu = c.has_fpu;
+    memcpy(kr_fpu_in, c.fpu, FPU_IMAGE);
 
     struct itimerval watchdog = { .it_interval = { 0, 0 }, .it_value = { 1, 0 } };
     setitimer(ITIMER_REAL, &watchdog, NULL);
@@ -118,6 +134,7 @@ int main(int argc, char **argv) {
       memcpy(o.regs, kr_out, 32);
       o.eflags = kr_out[8];
       o.eip_off = c.code_len;
+      memcpy(o.fpu, kr_fpu_out, FPU_IMAGE);
     } else {
       o.status = fault_signo == SIGALRM ? ST_TIMEOUT : ST_FAULT;
       o.signo = fault_signo;
@@ -126,6 +143,7 @@ int main(int argc, char **argv) {
       for (int r = 0; r < 8; r++) o.regs[r] = fault_regs[r];
       o.eflags = fault_eflags;
       o.eip_off = fault_eip - CODE_ADDR;
+      memcpy(o.fpu, fault_fpu, FPU_IMAGE);
     }
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     setitimer(ITIMER_REAL, &off, NULL);
