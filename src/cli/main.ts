@@ -12,6 +12,7 @@ import * as log from './commands/log.js';
 import * as record from './commands/record.js';
 import * as replay from './commands/replay.js';
 import * as run from './commands/run.js';
+import * as suite from './commands/suite.js';
 
 type Handler = (args: never) => number | Promise<number>;
 
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(replay.command, replay.describe, replay.builder, wrap(replay.handler))
     .command(inspect.command, inspect.describe, inspect.builder, wrap(inspect.handler))
     .command(log.command, log.describe, log.builder, wrap(log.handler))
+    .command(suite.command, suite.describe, suite.builder, wrap(suite.handler))
     .command(bisect.command, bisect.describe, bisect.builder)
     .command(check.command, check.describe, check.builder, wrap(check.handler))
     .command(diff.command, diff.describe, diff.builder, wrap(diff.handler))

@@ -1,10 +1,13 @@
+import { KERNEL_PANIC } from './crash/patterns.js';
+
 /**
  * Recognises a guest's panic announcement on the console, for guests without pvpanic (or before
  * their pvpanic write). Deliberately narrow: only lines that mean the kernel has given up.
- * The crash-title parser builds on the same patterns.
+ * The crash-title parser (crash/patterns.ts) owns the panic line's pattern; titles of other
+ * reports (oopses, warnings) come from the console afterwards and never end a run.
  */
 const PANIC_PATTERNS: readonly RegExp[] = [
-  /Kernel panic - not syncing: ?(.*)$/,
+  KERNEL_PANIC,
   /^\s*(?:\[[ \d.]+\]\s*)?(?:---\[ )?end Kernel panic/,
 ];
 

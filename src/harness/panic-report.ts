@@ -5,6 +5,7 @@ import { decodePvpanic, pvpanicBitNames } from '../devices/pvpanic.js';
 import type { SymbolTable } from '../loader/index.js';
 import type { TraceEvent } from '../trace/schema.js';
 import { backtrace, type Frame } from './backtrace.js';
+import { crashTitleForRun, parseCrashTitle, sanitizeTitle } from './crash/index.js';
 import type { ConsoleLog } from './console-log.js';
 import { describeEip } from './describe.js';
 import { disassembleAround, type DisasmLine } from './disasm.js';
@@ -22,7 +23,10 @@ export interface PanicReport {
   why: {
     source: 'pvpanic' | 'console';
     pvpanic: { bits: number; event: string | null; names: string[] } | null;
+    /** The crash title (crash/parse.ts) of the console, else of the outcome. */
     title: string | null;
+    /** Its type (`kernel-panic`, `page-fault`, `pvpanic`, ...). */
+    titleType: string | null;
     consoleTail: string[];
   };
   eip: { addr: number; symbol: string | null };
@@ -32,11 +36,10 @@ export interface PanicReport {
   lastEvents: Record<string, unknown>[];
 }
 
-/** The panic title: the panic line without the boilerplate prefix, as crash titles are written. */
+/** The title of a panic message alone (e.g. `kernel panic: X`), by the crash-title parser. */
 export function panicTitle(message: string | null): string | null {
   if (message === null) return null;
-  const m = /Kernel panic - not syncing: ?(.*)$/.exec(message);
-  return m !== null ? `kernel panic: ${m[1].trim()}` : message.trim();
+  return parseCrashTitle(message)?.title ?? sanitizeTitle(message);
 }
 
 /**
@@ -49,6 +52,7 @@ export function buildPanicReport(
 ): PanicReport {
   const ns = machine.config.nsPerInsn;
   const cpu = machine.cpu;
+  const crash = crashTitleForRun(outcome, console.text(), symbols);
   return {
     when: { icount: outcome.icount, virtualNs: outcome.icount * ns, virtualTime: formatVirtualTime(outcome.icount * ns), trace: position },
     why: {
@@ -56,7 +60,8 @@ export function buildPanicReport(
       pvpanic: outcome.source === 'pvpanic'
         ? { bits: outcome.bits, event: decodePvpanic(outcome.bits), names: pvpanicBitNames(outcome.bits).map((n) => n.toUpperCase().replace('-', '_')) }
         : null,
-      title: panicTitle(outcome.message),
+      title: crash?.title ?? null,
+      titleType: crash?.type ?? null,
       consoleTail: console.lastLines(REPORT_CONSOLE_LINES),
     },
     eip: { addr: outcome.eip, symbol: symbols?.format(outcome.eip) ?? null },
