@@ -4,7 +4,7 @@
  * guest MIPS of plain runs (and QEMU on the same guest in the same run when it is installed),
  * then record overhead, replay speed and trace density on a CPU-bound and a port-heavy guest.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,7 +17,7 @@ import { bisectWatch } from '../harness/bisect-time.js';
 import { TraceReader } from '../trace/reader.js';
 import { SymbolTable } from '../loader/index.js';
 import { runGuest, type RunOptions } from '../harness/run.js';
-import { findQemu, timeQemu } from './qemu.js';
+import { findQemu, timeQemu, timeQemuLinux } from './qemu.js';
 import { formatTable, median } from './table.js';
 
 const args = await yargs(hideBin(process.argv))
@@ -148,4 +148,36 @@ function resolveGuard(trace: string): { addr: number; size: number } {
   const g = data === null ? null : SymbolTable.fromData(data as never).resolve('guard');
   if (g === null) throw new Error('corrupt.elf has no guard symbol');
   return { addr: g.addr, size: 4 };
+}
+
+// ---- 4. Linux (when guests/linux/cache is present) ------------------------------------------------
+{
+  const cache = 'guests/linux/cache';
+  const cmdline = 'console=ttyS0 panic=-1 cryptomgr.notests noisapnp';
+  if (!existsSync(`${cache}/vmlinux`)) {
+    process.stdout.write(`\nLinux: skipped (no ${cache}; run guests/linux/fetch.sh)\n`);
+  } else {
+    const cases = [
+      { name: 'no root (VFS panic)', initrd: undefined as string | undefined },
+      { name: 'initramfs sysrq crash', initrd: `${cache}/initramfs-sysrq.cpio` },
+      { name: 'initramfs pvpanic', initrd: `${cache}/initramfs-pvpanic.cpio` },
+    ].filter((c) => c.initrd === undefined || existsSync(c.initrd));
+    const bz = file(`${cache}/bzImage`);
+    const vm = file(`${cache}/vmlinux`);
+    const linuxRows: string[][] = [];
+    for (const c of cases) {
+      const initrd = c.initrd === undefined ? undefined : file(c.initrd);
+      const t0 = performance.now();
+      const r = runGuest({ image: vm, cmdline, machine: { memMiB: 128 }, linux: { setup: bz, initrd } });
+      const secs = (performance.now() - t0) / 1000;
+      const row = [c.name, r.outcome.kind, `${r.outcome.icount}`, fmt(secs, 1), fmt(r.outcome.icount / secs / 1e6)];
+      if (qemu !== null) {
+        const q = timeQemuLinux(qemu, `${cache}/bzImage`, cmdline, c.initrd);
+        row.push(q === null ? 'failed' : fmt(q, 2));
+      } else row.push('not installed');
+      linuxRows.push(row);
+    }
+    process.stdout.write(`\nLinux 6.1 (Debian 686) to its panic, one run each (QEMU boots the bzImage with -icount shift=0, firmware and decompression included)\n\n`);
+    process.stdout.write(`${formatTable(['case', 'outcome', 'instructions', 'kreplay s', 'MIPS', 'qemu -icount s'], linuxRows)}\n`);
+  }
 }

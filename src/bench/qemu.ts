@@ -25,3 +25,19 @@ export function timeQemu(bin: string, image: string, append: string, icount: boo
   if (r.status !== 1) throw new Error(`qemu exited with status ${r.status} on ${image} ${append}`);
   return dt;
 }
+
+/**
+ * Wall time of QEMU booting a Linux bzImage to its panic in deterministic icount mode (panic=-1
+ * reboots, -no-reboot exits). Returns seconds, or null when QEMU did not end by itself.
+ */
+export function timeQemuLinux(bin: string, bzImage: string, cmdline: string, initrd: string | undefined): number | null {
+  const args = [
+    '-kernel', bzImage, '-append', cmdline, '-m', '128', '-display', 'none', '-no-reboot', '-monitor', 'none',
+    '-serial', 'null', '-icount', 'shift=0,sleep=off', '-device', 'pvpanic',
+  ];
+  if (initrd !== undefined) args.push('-initrd', initrd);
+  const t0 = performance.now();
+  const r = spawnSync(bin, args, { stdio: 'ignore', timeout: 600_000 });
+  const dt = (performance.now() - t0) / 1000;
+  return r.status === null ? null : dt;
+}

@@ -1,5 +1,5 @@
 import type { SymbolTable } from '../loader/index.js';
-import { Machine } from '../machine/machine.js';
+import { Machine, machineConfigOf } from '../machine/machine.js';
 import { EVENT } from '../trace/schema.js';
 import { checkpointFor, restoreCheckpoint, watchedBytesAtCheckpoints } from './checkpoint.js';
 import { ConsoleLog } from './console-log.js';
@@ -85,7 +85,7 @@ function physicalOf(session: ReplaySession, lin: number): number {
   const cps = session.reader.checkpoints;
   if (cps.length === 0) return lin;
   const h = session.header;
-  const m = new Machine({ memMiB: h.machine.memMiB, nsPerInsn: h.machine.nsPerInsn, rtcEpoch: h.machine.rtcEpoch });
+  const m = new Machine(machineConfigOf(h.machine));
   restoreCheckpoint(session.reader, cps.length - 1, m, new RunDriver(m, new ConsoleLog()));
   const p = m.cpu.mmu.probe(lin);
   if (p === null) throw new Error(`--watch: 0x${lin.toString(16)} is not mapped in the guest's page tables`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { IoBus } from '../cpu/buses.js';
-import { DEVICE_LIST, type BoardEvent, type MachineHooks, type MmioBus } from '../machine/machine.js';
+import { deviceNames, type BoardEvent, type MachineHooks, type MmioBus } from '../machine/machine.js';
 import type { Outcome } from '../machine/outcome.js';
 import { PacedSerialInput, type SerialInputSource, type SerialReceiver } from '../machine/serial-input.js';
 import type { Clock } from '../machine/clock.js';
@@ -11,7 +11,8 @@ import type { TraceHeaderInput } from '../trace/schema.js';
 import { initZstd } from '../trace/zstd.js';
 import { TOOL_VERSION } from '../version.js';
 import { ConsoleLog } from './console-log.js';
-import { bootGuest, DEFAULT_MAX_INSNS, type RunOptions, type RunResult } from './run.js';
+import { bootGuest, DEFAULT_MAX_INSNS, linuxBootOf, type RunOptions, type RunResult } from './run.js';
+import { setupSectors } from '../loader/linux-boot.js';
 import { RunDriver, SLICE_INSNS } from './run-driver.js';
 import { Checkpointer, DEFAULT_CHECKPOINT_INSNS } from './checkpoint.js';
 
@@ -147,7 +148,7 @@ export async function recordGuest(opts: RecordOptions): Promise<RecordResult> {
   cpuEip = () => machine.cpu.eip >>> 0;
   const header: TraceHeaderInput = {
     tool: TOOL_VERSION,
-    machine: { ...machine.config, devices: [...DEVICE_LIST] },
+    machine: { ...machine.config, devices: deviceNames(machine.config) },
     cmdline: opts.cmdline ?? '',
     maxInsns,
     inputs: { serialIn: opts.serialIn ?? null, policy: SERIAL_POLICY },
@@ -161,7 +162,16 @@ export async function recordGuest(opts: RecordOptions): Promise<RecordResult> {
     symbols: symbols !== null,
     extra: {},
   };
-  writer = TraceWriter.create(opts.out, header, { image: embed ? opts.image : undefined, symbols: symbols?.toData() }, { level: opts.level });
+  // A Linux boot also needs the bzImage's setup sectors (when the image is the vmlinux) and the
+  // initrd: stored as extra blobs, so the trace stays self-contained.
+  const linux = linuxBootOf(opts);
+  const extra: Record<string, Uint8Array> = {};
+  if (linux !== null) {
+    if (linux.setup !== opts.image) extra['linux-setup'] = setupSectors(linux.setup);
+    if (linux.initrd !== undefined) extra.initrd = linux.initrd;
+    header.extra = { linux: { setupEmbedded: 'linux-setup' in extra, initrd: linux.initrd === undefined ? null : { size: linux.initrd.length, sha256: sha256Hex(linux.initrd) } } };
+  }
+  writer = TraceWriter.create(opts.out, header, { image: embed ? opts.image : undefined, symbols: symbols?.toData(), extra }, { level: opts.level });
   const w: TraceWriter = writer;
   const console = new ConsoleLog();
   const flushEvery = opts.chunkFlushInsns ?? CHUNK_FLUSH_INSNS;
@@ -191,7 +201,9 @@ export async function recordGuest(opts: RecordOptions): Promise<RecordResult> {
     w.close();
     throw e;
   }
-  w.append(EVENT.OUTCOME, outcome.icount, 0, 0, outcomeCode(outcome.kind), outcome.eip);
+  // The OUTCOME event closes the stream: at the outcome's icount, or later when the guest ran on
+  // after a console panic line (the grace period) and produced events after it.
+  w.append(EVENT.OUTCOME, Math.max(outcome.icount, w.lastIcount), 0, 0, outcomeCode(outcome.kind), outcome.eip);
   w.finish(outcome);
   return { outcome, machine, console, symbols, entry, events: w.eventCount, bytes: w.bytesWritten, checkpoints: checkpoints.taken };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { IoBus } from '../cpu/buses.js';
 import type { Clock, Timer } from '../machine/clock.js';
-import { Machine, type MachineHooks, type MmioBus } from '../machine/machine.js';
+import { Machine, machineConfigOf, type MachineHooks, type MmioBus } from '../machine/machine.js';
 import type { Outcome } from '../machine/outcome.js';
 import type { SerialInputSource, SerialReceiver } from '../machine/serial-input.js';
 import { readImageFile, SymbolTable } from '../loader/index.js';
@@ -303,13 +303,13 @@ export class ReplaySession {
     this.divergence = null;
     this.feeder.onRefused = (icount, byte) =>
       this.diverge(icount, this.machine.cpu.eip >>> 0, { kind: EVENT.SERIAL_INPUT, icount, addr: 0, size: 1, value: byte, eip: 0 }, null, 'the UART refused a recorded serial input byte');
-    const config = { memMiB: h.machine.memMiB, nsPerInsn: h.machine.nsPerInsn, rtcEpoch: h.machine.rtcEpoch };
+    const config = machineConfigOf(h.machine);
     this.startCheckpoint = checkpoint;
     if (checkpoint === null) {
       const image = imageFor(this.reader, this.tracePath, this.opts.image);
       this.machine = bootGuest({
         image, imageName: h.image.name, cmdline: h.cmdline, machine: config,
-        serialSource: this.feeder, hooks: this.hooks(), bootLoaderVersion: h.tool,
+        serialSource: this.feeder, hooks: this.hooks(), bootLoaderVersion: h.tool, linux: this.linuxInputs(image),
       }).machine;
       this.driver = this.newDriver(this.machine);
       this.stream.seekToEvent(0);
@@ -321,6 +321,16 @@ export class ReplaySession {
       this.stream.seekToEvent(p.eventIndex);
     }
     this.takeInputs();
+  }
+
+  /** The Linux boot inputs recorded with the trace (setup sectors and initrd blobs), if any. */
+  private linuxInputs(image: Uint8Array): { setup: Uint8Array; initrd?: Uint8Array } | undefined {
+    const linux = (this.header.extra as { linux?: { setupEmbedded: boolean } } | undefined)?.linux;
+    if (linux === undefined) return undefined;
+    const setup = linux.setupEmbedded ? this.reader.extraBlob('linux-setup') : image;
+    if (setup === null) throw new TraceError('corrupt', `${this.tracePath}: the trace says it holds the Linux setup sectors but has none`);
+    const initrd = this.reader.extraBlob('initrd') ?? undefined;
+    return { setup, initrd };
   }
 
   /** Runs on: to the outcome (returned) or until icount reaches `pauseAt` or a pause (null). */

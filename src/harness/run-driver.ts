@@ -75,7 +75,9 @@ export class RunDriver {
       const cp2 = this.consolePanic;
       if (out !== null) {
         if (out.kind === 'panic' && out.message === null && cp2 !== null) return { ...out, message: cp2.message };
-        if (cp2 !== null && (out.kind === 'halted' || out.kind === 'timeout')) return this.consolePanicOutcome(cp2);
+        // After a console panic, however the guest then stops (halts, reboots as Linux does with
+        // panic=-1, spins into the budget), the run ended in that panic.
+        if (cp2 !== null && out.kind !== 'panic' && out.kind !== 'diverged') return this.consolePanicOutcome(cp2);
         return out;
       }
       if (machine.cpu.icount >= budgetEnd) {

@@ -2,7 +2,10 @@ import { applyEntryState, type EntryState } from '../machine/boot.js';
 import { Machine, type MachineConfig, type MachineHooks } from '../machine/machine.js';
 import type { Outcome } from '../machine/outcome.js';
 import { PacedSerialInput, type SerialInputSource } from '../machine/serial-input.js';
-import { loadMultiboot } from '../loader/index.js';
+import { isElf, loadMultiboot, parseElf32, SymbolTable as Symbols } from '../loader/index.js';
+import { isBzImage, loadLinux } from '../loader/linux-boot.js';
+import { writeAcpiTables } from '../loader/acpi-tables.js';
+import { symbolTableFromKallsyms } from '../loader/kallsyms.js';
 import type { SymbolTable } from '../loader/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { ConsoleLog } from './console-log.js';
@@ -35,6 +38,18 @@ export interface RunOptions {
    * Replay passes the recording's, so a newer kreplay boots the guest exactly as the old one did.
    */
   bootLoaderVersion?: string;
+  /**
+   * Boot with the Linux 32-bit boot protocol. `setup` is the bzImage whose setup header is used;
+   * `image` is then the uncompressed vmlinux (an ELF) or the bzImage itself, which decompresses
+   * itself. A bzImage given as `image` without this option boots the same way.
+   */
+  linux?: { setup: Uint8Array; initrd?: Uint8Array };
+}
+
+/** A kernel's symbols: its ELF .symtab, or the kallsyms tables a stripped vmlinux carries. */
+export function kernelSymbols(vmlinux: Uint8Array, name: string): SymbolTable | null {
+  const fromElf = Symbols.fromElf(parseElf32(vmlinux, name));
+  return fromElf ?? symbolTableFromKallsyms(vmlinux, name);
 }
 
 export interface RunResult {
@@ -46,9 +61,38 @@ export interface RunResult {
   entry: EntryState;
 }
 
-/** Builds a machine with the image loaded and the CPU at the kernel's entry point. */
+/** The Linux boot inputs implied by the options (null for a multiboot kernel). */
+export function linuxBootOf(opts: Pick<RunOptions, 'image' | 'linux'>): { setup: Uint8Array; initrd?: Uint8Array } | null {
+  if (opts.linux !== undefined) return opts.linux;
+  return isBzImage(opts.image) ? { setup: opts.image } : null;
+}
+
+/**
+ * The machine config a boot uses: `opts.machine`, with ACPI on for a Linux boot unless the caller
+ * says otherwise (machine.acpi; replay passes what the trace recorded).
+ */
+export function bootMachineConfig(opts: Pick<RunOptions, 'image' | 'linux' | 'machine'>): Partial<MachineConfig> {
+  const config = { ...(opts.machine ?? {}) };
+  if (config.acpi === undefined && linuxBootOf(opts) !== null) config.acpi = true;
+  return config;
+}
+
+/**
+ * Builds a machine with the image loaded and the CPU at the kernel's entry point. An ACPI board
+ * (bootMachineConfig) also gets its firmware tables in the BIOS area.
+ */
 export function bootGuest(opts: RunOptions): { machine: Machine; symbols: SymbolTable | null; entry: EntryState } {
-  const machine = new Machine(opts.machine ?? {}, opts.hooks ?? {});
+  const machine = new Machine(bootMachineConfig(opts), opts.hooks ?? {});
+  const acpiRsdp = machine.config.acpi === true ? writeAcpiTables(machine.memory.ram) : undefined;
+  const linux = linuxBootOf(opts);
+  if (linux !== null) {
+    const vmlinux = isElf(opts.image) ? opts.image : null;
+    const st = loadLinux(linux.setup, vmlinux, machine.memory.ram, { cmdline: opts.cmdline ?? '', initrd: linux.initrd, acpiRsdp, imageName: opts.imageName ?? 'image' });
+    applyEntryState(machine.cpu, st);
+    const source = opts.serialSource ?? (opts.serialIn !== undefined ? new PacedSerialInput(opts.serialIn) : null);
+    if (source !== null) source.attach(machine.clock, machine.uart);
+    return { machine, symbols: vmlinux === null ? null : kernelSymbols(vmlinux, opts.imageName ?? 'image'), entry: st };
+  }
   const boot = loadMultiboot(opts.image, machine.memory.ram, {
     cmdline: opts.cmdline ?? '',
     version: opts.bootLoaderVersion ?? TOOL_VERSION,

@@ -23,3 +23,4 @@ export {
 } from './boot-area.js';
 export { loadMultiboot, type BootState, type LoadedRange, type LoadOptions } from './multiboot.js';
 export { readImageFile } from './image-file.js';
+export { readKallsyms, symbolTableFromKallsyms, type KallsymsAddressForm, type KallsymsTables } from './kallsyms.js';

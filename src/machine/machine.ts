@@ -2,6 +2,7 @@ import type { AccessSize, IoBus, PhysicalMemory } from '../cpu/buses.js';
 import { Cpu } from '../cpu/cpu.js';
 import { deliverExternalInterrupt } from '../cpu/interrupts.js';
 import { IF } from '../cpu/registers.js';
+import { AcpiPm } from '../devices/acpi-pm.js';
 import { CmosRtc } from '../devices/cmos-rtc.js';
 import { DebugExit } from '../devices/debug-exit.js';
 import type { SystemControl } from '../devices/device.js';
@@ -26,12 +27,35 @@ export interface MachineConfig {
   nsPerInsn: number;
   /** RTC time at icount 0, in Unix seconds (default 2000-01-01T00:00:00Z, never the host clock). */
   rtcEpoch: number;
+  /**
+   * The board has ACPI (default false; Linux boots turn it on): the PM1 registers (device
+   * `acpi-pm`, src/devices/acpi-pm.ts) and, written at boot, the firmware tables that describe
+   * them and the pvpanic port (src/loader/acpi-tables.ts). False is never stored: a board without
+   * ACPI has a config without the key, as before ACPI existed, so its traces are unchanged.
+   */
+  acpi?: boolean;
 }
 
 export const DEFAULT_MACHINE_CONFIG: MachineConfig = Object.freeze({ memMiB: 32, nsPerInsn: 1, rtcEpoch: 946684800 });
 
 /** Names of the devices on the board, for trace headers and reports. */
 export const DEVICE_LIST = ['pic', 'pit', 'com1', 'rtc', 'pvpanic', 'debug-exit', 'reset-control', 'post', 'pci-host'] as const;
+/** The device an ACPI board adds after DEVICE_LIST (a trace's device list says whether it had ACPI). */
+export const ACPI_DEVICE = 'acpi-pm';
+
+/** The devices on a board with `config`, in wiring order (as trace headers list them). */
+export function deviceNames(config: Pick<MachineConfig, 'acpi'>): string[] {
+  return config.acpi === true ? [...DEVICE_LIST, ACPI_DEVICE] : [...DEVICE_LIST];
+}
+
+/**
+ * The config of the board a trace header's machine section describes; ACPI is on when its device
+ * list has ACPI_DEVICE (given as false otherwise, so a replayed Linux boot recorded without ACPI
+ * stays without it).
+ */
+export function machineConfigOf(m: { memMiB: number; nsPerInsn: number; rtcEpoch: number; devices: readonly string[] }): MachineConfig {
+  return { memMiB: m.memMiB, nsPerInsn: m.nsPerInsn, rtcEpoch: m.rtcEpoch, acpi: m.devices.includes(ACPI_DEVICE) };
+}
 
 /** Where the CPU is, for hooks that log or check accesses. */
 export interface AccessContext {
@@ -87,6 +111,8 @@ export class Machine implements SystemControl {
   readonly resetControl: ResetControl;
   readonly post: PostPort;
   readonly pci: PciHost;
+  /** The ACPI PM1 registers, on ACPI boards only (config.acpi). */
+  readonly acpiPm: AcpiPm | null;
   /** Bytes the guest writes to COM1. */
   onConsole: (byte: number) => void = () => {};
   private pending: Outcome | null = null;
@@ -95,6 +121,7 @@ export class Machine implements SystemControl {
 
   constructor(config: Partial<MachineConfig> = {}, hooks: MachineHooks = {}) {
     this.config = { ...DEFAULT_MACHINE_CONFIG, ...config };
+    if (this.config.acpi !== true) delete this.config.acpi;
     const { memMiB } = this.config;
     if (!Number.isInteger(memMiB) || memMiB < 2 || memMiB > 3072) throw new RangeError(`memory must be 2..3072 MiB, got ${memMiB}`);
     this.memory = new GuestMemory(memMiB * 1024 * 1024);
@@ -128,6 +155,8 @@ export class Machine implements SystemControl {
     for (const d of [this.pic, this.pit, this.uart, this.rtc, this.pvpanic, this.debugExit, this.resetControl, this.post, this.pci]) {
       d.register(this.ports);
     }
+    this.acpiPm = this.config.acpi === true ? new AcpiPm({ name: ACPI_DEVICE }) : null;
+    this.acpiPm?.register(this.ports);
   }
 
   // ---- SystemControl: device signals become outcomes ----------------------------------------------

@@ -17,7 +17,9 @@ export interface MachineState {
 }
 
 function devicesOf(m: Machine): Device[] {
-  return [m.pic, m.pit, m.uart, m.rtc, m.pvpanic, m.debugExit, m.resetControl, m.post, m.pci];
+  const devices: Device[] = [m.pic, m.pit, m.uart, m.rtc, m.pvpanic, m.debugExit, m.resetControl, m.post, m.pci];
+  if (m.acpiPm !== null) devices.push(m.acpiPm);
+  return devices;
 }
 
 export function saveMachineState(m: Machine): MachineState {

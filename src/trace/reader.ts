@@ -159,6 +159,12 @@ export class TraceReader {
     return (this.imageCache = data);
   }
 
+  /** An extra input stored by the writer's blobs.extra (null when the trace has none by that name). */
+  extraBlob(name: string): Uint8Array | null {
+    if (!this.index.blobs.has(`extra:${name}`)) return null;
+    return this.guard(() => this.readBlob(`extra:${name}`, `the ${name} blob`));
+  }
+
   /** The symbol table data as recorded (SymbolTable.fromData reads it), or null when there is none. */
   symbols(): unknown | null {
     if (this.symbolsCache !== undefined) return this.symbolsCache;

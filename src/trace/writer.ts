@@ -40,6 +40,11 @@ export interface TraceBlobs {
   image?: Uint8Array;
   /** The symbol table's plain data (msgpack-encodable); give it exactly when header.symbols is true. */
   symbols?: unknown;
+  /**
+   * Further named inputs a run needs (a Linux setup header, an initrd): stored as blobs named
+   * `extra:<name>`, read back with TraceReader.extraBlob(name).
+   */
+  extra?: Record<string, Uint8Array>;
 }
 
 export interface TraceWriterOptions {
@@ -58,7 +63,7 @@ export class TraceWriter {
   private pending = 0;
   private offset = 0;
   private events = 0;
-  private lastIcount = 0;
+  private lastIcountValue = 0;
   private chunkSeq = 0;
   private checkpointSeq = 0;
   private fd: number | null;
@@ -107,6 +112,10 @@ export class TraceWriter {
       w.writeFrame(headerBytes, { kind: 'header' });
       if (image !== undefined) w.writeBlob('image', image);
       if (hasSymbols) w.writeBlob('symbols', pack(blobs.symbols));
+      for (const [name, data] of Object.entries(blobs.extra ?? {})) {
+        if (!(data instanceof Uint8Array)) throw new TraceError('usage', `blobs.extra.${name} must be a Uint8Array`);
+        w.writeBlob(`extra:${name}`, data);
+      }
       const serialIn = header.inputs.serialIn;
       if (serialIn !== null && serialIn.length > SERIAL_IN_INLINE_MAX) w.writeBlob(SERIAL_IN_BLOB, serialIn);
     } catch (e) {
@@ -122,6 +131,11 @@ export class TraceWriter {
   }
 
   /** Events appended so far. */
+  /** icount of the last event appended (0 before any). */
+  get lastIcount(): number {
+    return this.lastIcountValue;
+  }
+
   get eventCount(): number {
     return this.events;
   }
@@ -133,8 +147,8 @@ export class TraceWriter {
    */
   append(kind: number, icount: number, addr: number, size: number, value: number, eip: number): void {
     if (this.fd === null) this.closedError();
-    if (!(icount >= this.lastIcount && icount <= Number.MAX_SAFE_INTEGER) || icount !== Math.floor(icount)) {
-      throw new TraceError('usage', `append: icount ${icount} is not an integer >= the previous event's ${this.lastIcount}`);
+    if (!(icount >= this.lastIcountValue && icount <= Number.MAX_SAFE_INTEGER) || icount !== Math.floor(icount)) {
+      throw new TraceError('usage', `append: icount ${icount} is not an integer >= the previous event's ${this.lastIcountValue}`);
     }
     if ((kind & 0xff) !== kind || (size & 0xff) !== size) throw new TraceError('usage', `append: kind ${kind} or size ${size} is not a byte`);
     const c = this.cols;
@@ -145,7 +159,7 @@ export class TraceWriter {
     c.size[i] = size;
     c.value[i] = value;
     c.eip[i] = eip;
-    this.lastIcount = icount;
+    this.lastIcountValue = icount;
     this.byKind[kind]++;
     this.events++;
     this.pending = i + 1;
@@ -194,7 +208,7 @@ export class TraceWriter {
     const eventCountsByKind: Record<string, number> = {};
     for (let k = 0; k < 256; k++) if (this.byKind[k] > 0) eventCountsByKind[eventName(k)] = this.byKind[k];
     const oc = outcome === null ? undefined : (outcome as { icount?: unknown }).icount;
-    const icountEnd = typeof oc === 'number' && Number.isSafeInteger(oc) && oc >= this.lastIcount ? oc : this.lastIcount;
+    const icountEnd = typeof oc === 'number' && Number.isSafeInteger(oc) && oc >= this.lastIcountValue ? oc : this.lastIcountValue;
     const end: EndFrame = { kind: 'end', eventCount: this.events, eventCountsByKind, icountEnd, outcome };
     this.writeFrame(pack(end), { kind: 'end' });
     const footerAt = this.offset;

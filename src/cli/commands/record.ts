@@ -6,7 +6,8 @@ import { exitCodeFor } from '../../machine/outcome.js';
 import { ConsoleWriter } from '../io.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_CHECKPOINT_INSNS } from '../../harness/checkpoint.js';
-import { machineFromArgs, withRunOptions, type RunArgs } from '../options.js';
+import { linuxFromArgs, machineFromArgs, withRunOptions, type RunArgs } from '../options.js';
+import { isBzImage } from '../../loader/linux-boot.js';
 import { outcomeJson, unmappedSummary } from '../report-json.js';
 
 export const command = 'record <image>';
@@ -24,11 +25,12 @@ export function builder(y: Argv) {
 export async function handler(a: RunArgs & { image: string; o: string; embed: boolean; 'checkpoint-every': number }): Promise<number> {
   const every = a['checkpoint-every'];
   if (!Number.isSafeInteger(every) || every < 0) throw new UsageError(`--checkpoint-every ${every}: expected an instruction count (0 for none)`);
-  const { machine, maxInsns, serialIn } = machineFromArgs(a);
   const image = readImageFile(a.image);
+  const linux = linuxFromArgs(a, image);
+  const { machine, maxInsns, serialIn } = machineFromArgs(a, linux !== undefined || isBzImage(image));
   const out = a.json ? null : new ConsoleWriter();
   const r = await recordGuest({
-    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, out: a.o, embed: a.embed, checkpointEvery: every,
+    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, linux, out: a.o, embed: a.embed, checkpointEvery: every,
     onConsole: out?.write, onSlice: () => out?.flush(),
   });
   out?.flush();

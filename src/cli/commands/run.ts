@@ -5,7 +5,8 @@ import { runGuest } from '../../harness/run.js';
 import { exitCodeFor } from '../../machine/outcome.js';
 import { outcomeJson, unmappedSummary } from '../report-json.js';
 import { ConsoleWriter } from '../io.js';
-import { machineFromArgs, withRunOptions, type RunArgs } from '../options.js';
+import { linuxFromArgs, machineFromArgs, withRunOptions, type RunArgs } from '../options.js';
+import { isBzImage } from '../../loader/linux-boot.js';
 
 export const command = 'run <image>';
 export const describe = 'run a guest kernel to its outcome, streaming its serial console';
@@ -15,11 +16,12 @@ export function builder(y: Argv) {
 }
 
 export function handler(a: RunArgs & { image: string }): number {
-  const { machine, maxInsns, serialIn } = machineFromArgs(a);
   const image = readImageFile(a.image);
+  const linux = linuxFromArgs(a, image);
+  const { machine, maxInsns, serialIn } = machineFromArgs(a, linux !== undefined || isBzImage(image));
   const out = a.json ? null : new ConsoleWriter();
   const r = runGuest({
-    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine,
+    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, linux,
     onConsole: out?.write, onSlice: () => out?.flush(),
   });
   out?.flush();
