@@ -50,6 +50,8 @@ const plain = await timed(() => runGuest(computeOpts));
 const icount = plain.result.outcome.icount;
 const ourMips = icount / plain.secs / 1e6;
 const speedRows = [['kreplay run (interpreter)', `${icount}`, fmt(plain.secs, 2), fmt(ourMips), '1.000']];
+const jitted = await timed(() => runGuest({ ...computeOpts, jit: true }));
+speedRows.push(['kreplay run --jit (compiled blocks)', `${icount}`, fmt(jitted.secs, 2), fmt(icount / jitted.secs / 1e6), fmt(icount / jitted.secs / 1e6 / ourMips, 3)]);
 const qemu = args.qemu ? findQemu() : null;
 if (qemu !== null) {
   for (const icountMode of [false, true]) {
@@ -170,7 +172,10 @@ function resolveGuard(trace: string): { addr: number; size: number } {
       const t0 = performance.now();
       const r = runGuest({ image: vm, cmdline, machine: { memMiB: 128 }, linux: { setup: bz, initrd } });
       const secs = (performance.now() - t0) / 1000;
-      const row = [c.name, r.outcome.kind, `${r.outcome.icount}`, fmt(secs, 1), fmt(r.outcome.icount / secs / 1e6)];
+      const t1 = performance.now();
+      runGuest({ image: vm, cmdline, machine: { memMiB: 128 }, linux: { setup: bz, initrd }, jit: true });
+      const jitSecs = (performance.now() - t1) / 1000;
+      const row = [c.name, r.outcome.kind, `${r.outcome.icount}`, fmt(secs, 1), fmt(r.outcome.icount / secs / 1e6), fmt(jitSecs, 1)];
       if (qemu !== null) {
         const q = timeQemuLinux(qemu, `${cache}/bzImage`, cmdline, c.initrd);
         row.push(q === null ? 'failed' : fmt(q, 2));
@@ -178,6 +183,6 @@ function resolveGuard(trace: string): { addr: number; size: number } {
       linuxRows.push(row);
     }
     process.stdout.write(`\nLinux 6.1 (Debian 686) to its panic, one run each (QEMU boots the bzImage with -icount shift=0, firmware and decompression included)\n\n`);
-    process.stdout.write(`${formatTable(['case', 'outcome', 'instructions', 'kreplay s', 'MIPS', 'qemu -icount s'], linuxRows)}\n`);
+    process.stdout.write(`${formatTable(['case', 'outcome', 'instructions', 'kreplay s', 'MIPS', 'kreplay --jit s', 'qemu -icount s'], linuxRows)}\n`);
   }
 }

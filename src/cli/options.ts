@@ -17,10 +17,12 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('acpi', { type: 'boolean', describe: 'give the board ACPI: PM1 registers at 0x600 and firmware tables describing the pvpanic port (default: on for Linux boots, off for multiboot; --no-acpi turns it off)' })
     .option('ns-per-insn', { type: 'number', describe: 'virtual nanoseconds per instruction', default: DEFAULT_MACHINE_CONFIG.nsPerInsn })
     .option('rtc-epoch', { type: 'number', describe: 'RTC time at boot, Unix seconds (never the host clock)', default: DEFAULT_MACHINE_CONFIG.rtcEpoch })
-    .option('json', { type: 'boolean', describe: 'print the outcome as one JSON object on stdout (console included) instead of streaming', default: false });
+    .option('json', { type: 'boolean', describe: 'print the outcome as one JSON object on stdout (console included) instead of streaming', default: false })
+    .option('jit', { type: 'boolean', default: false, describe: 'compile hot code blocks to JavaScript: same results, faster on CPU-bound guests, slower on kernel boots' });
 }
 
 export interface RunArgs {
+  jit: boolean;
   'linux-setup'?: string;
   initrd?: string;
   acpi?: boolean;

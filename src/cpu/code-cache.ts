@@ -5,6 +5,7 @@ import { CS } from './registers.js';
 import { CpuFault, GP } from './faults.js';
 import { OPCODE_TABLES, endsBlock } from './opcode-table.js';
 import { PAGE_CODE } from './mmu.js';
+import type { CompiledBlock } from './block-compiler.js';
 
 /** Longest run of instructions decoded into one block. */
 const MAX_BLOCK_INSNS = 64;
@@ -33,6 +34,10 @@ export class Block {
   nextEip1 = -1;
   next1: Block | null = null;
   gen1 = -1;
+  /** Times run by the interpreter; at COMPILE_THRESHOLD the block is compiled. */
+  hits = 0;
+  /** The compiled form (block-compiler.ts), once hot. */
+  compiled: CompiledBlock | null = null;
 
   constructor(
     readonly insns: Insn[],
@@ -55,6 +60,8 @@ export class CodeCache {
   private csFlat = true;
   /** Blocks decoded so far (statistics for the benchmark). */
   decodedBlocks = 0;
+  /** Blocks compiled so far (statistics; tests check the compiler really ran). */
+  compiledBlocks = 0;
 
   constructor(private readonly cpu: Cpu) {
     this.pages = new Array(cpu.mmu.ramBytes >>> 12).fill(undefined);
@@ -64,8 +71,26 @@ export class CodeCache {
     this.csFlat = flat;
   }
 
+  /** Cacheable blocks not compiled yet, in decode order (compileHot scans and prunes it). */
+  private uncompiled: Block[] = [];
+
+  /** Compiles every valid block run at least `threshold` times; drops dead ones from the list. */
+  compileHot(threshold: number, compile: (insns: readonly Insn[]) => CompiledBlock): void {
+    let kept = 0;
+    for (const b of this.uncompiled) {
+      if (!b.valid) continue;
+      if (b.hits >= threshold) {
+        b.compiled = compile(b.insns);
+        this.compiledBlocks++;
+      }
+      else this.uncompiled[kept++] = b;
+    }
+    this.uncompiled.length = kept;
+  }
+
   /** Drops every decoded block (snapshot restore, mode reset). */
   clear(): void {
+    this.uncompiled = [];
     for (const pg of this.pages) if (pg !== undefined) for (const b of pg.blocks) if (b !== undefined) b.valid = false;
     this.pages = new Array(this.cpu.mmu.ramBytes >>> 12).fill(undefined);
     const flags = this.cpu.mmu.codePages;
@@ -139,6 +164,7 @@ export class CodeCache {
       if (endsBlock(insn)) break;
     }
     const block = new Block(insns, cpu.code32, true);
+    if (cpu.jit) this.uncompiled.push(block);
     const old = page.blocks[phys & 0xfff];
     if (old !== undefined) old.valid = false;
     page.blocks[phys & 0xfff] = block;

@@ -1,5 +1,6 @@
 import type { IoBus, PhysicalMemory } from './buses.js';
 import { CodeCache, type Block } from './code-cache.js';
+import { compileBlock, COMPILE_THRESHOLD } from './block-compiler.js';
 import { CpuFault, UnsupportedInstruction, DB, GP, SS_VEC } from './faults.js';
 import type { Insn } from './insn.js';
 import { arithFlags, LZ_NONE } from './flags.js';
@@ -100,6 +101,8 @@ export class Cpu {
   irqAsserted = false;
   /** icount of the one instruction boundary at which STI / MOV SS inhibit interrupts. */
   inhibitIcount = -1;
+  /** Compile hot blocks to JavaScript (block-compiler.ts); off by default (see RunOptions.jit). */
+  jit = false;
   /** Count of deliveries through the IDT (single-step uses it to spot INT n). */
   idtDeliveries = 0;
 
@@ -210,6 +213,14 @@ export class Cpu {
         continue;
       }
       const insns = block.insns;
+      // A compiled block runs only when all of it fits before stopAt (it stops itself early if
+      // stopAt is lowered on the way, exactly as the loop below would) and TF is clear (above).
+      const compiled = block.compiled;
+      if (compiled !== null && this.icount + insns.length <= this.stopAt) {
+        compiled(this);
+        continue;
+      }
+      block.hits++; // counted here; compiled by compileHotBlocks()
       for (let k = 0, n = insns.length; k < n; k++) {
         const i = insns[k];
         const eip = this.eip;
@@ -219,6 +230,16 @@ export class Cpu {
         if (++this.icount >= this.stopAt) return;
       }
     }
+  }
+
+  /**
+   * Compiles the blocks that have run COMPILE_THRESHOLD times. The machine calls this between
+   * slices rather than the run loop doing it as blocks get hot: any call site for it inside the
+   * loop makes V8's code for the loop itself much slower (measured: 70 % on a Linux boot). When
+   * a block is compiled does not change what it does, so the timing is free to choose.
+   */
+  compileHotBlocks(): void {
+    if (this.jit) this.code.compileHot(COMPILE_THRESHOLD, compileBlock);
   }
 
   /**

@@ -114,6 +114,8 @@ class ReplaySerialInput implements SerialInputSource {
 }
 
 export interface ReplayOptions {
+  /** Compile hot blocks (RunOptions.jit): same results, sometimes faster. */
+  jit?: boolean;
   /** Stop at the recorded panic (the run ends there anyway; this also trims the budget to it). */
   untilPanic?: boolean;
   /** The image to use when the trace does not embed one (checked against its sha256). */
@@ -309,12 +311,13 @@ export class ReplaySession {
       const image = imageFor(this.reader, this.tracePath, this.opts.image);
       this.machine = bootGuest({
         image, imageName: h.image.name, cmdline: h.cmdline, machine: config,
-        serialSource: this.feeder, hooks: this.hooks(), bootLoaderVersion: h.tool, linux: this.linuxInputs(image),
+        serialSource: this.feeder, hooks: this.hooks(), bootLoaderVersion: h.tool, linux: this.linuxInputs(image), jit: this.opts.jit,
       }).machine;
       this.driver = this.newDriver(this.machine);
       this.stream.seekToEvent(0);
     } else {
       this.machine = new Machine(config, this.hooks());
+      this.machine.cpu.jit = this.opts.jit ?? false;
       this.feeder.attach(this.machine.clock, this.machine.uart);
       this.driver = this.newDriver(this.machine);
       const p = restoreCheckpoint(this.reader, checkpoint, this.machine, this.driver);

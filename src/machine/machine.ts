@@ -216,6 +216,7 @@ export class Machine implements SystemControl {
   run(limit: Icount): Outcome | null {
     const cpu = this.cpu;
     const clock = this.clock;
+    cpu.compileHotBlocks();
     while (this.pending === null) {
       if (this.pauseRequested) {
         this.pauseRequested = false;

@@ -30,7 +30,7 @@ export async function handler(a: RunArgs & { image: string; o: string; embed: bo
   const { machine, maxInsns, serialIn } = machineFromArgs(a, linux !== undefined || isBzImage(image));
   const out = a.json ? null : new ConsoleWriter();
   const r = await recordGuest({
-    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, linux, out: a.o, embed: a.embed, checkpointEvery: every,
+    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, linux, jit: a.jit, out: a.o, embed: a.embed, checkpointEvery: every,
     onConsole: out?.write, onSlice: () => out?.flush(),
   });
   out?.flush();

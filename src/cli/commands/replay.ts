@@ -22,10 +22,12 @@ export function builder(y: Argv) {
     .option('json', { type: 'boolean', default: false, describe: 'print the result (and the panic report) as one JSON object' })
     .option('console', { type: 'boolean', default: false, describe: 'stream the guest console to stdout while replaying' })
     .option('image', { type: 'string', describe: 'the guest image, for traces recorded with --no-embed' })
+    .option('jit', { type: 'boolean', default: false, describe: 'compile hot code blocks to JavaScript (same results)' })
     .option('to', { alias: 'seek', type: 'number', describe: 'stop at instruction N (from the nearest checkpoint) and print the machine state there' });
 }
 
 interface ReplayArgs {
+  jit: boolean;
   to?: number;
   trace: string;
   'until-panic': boolean;
@@ -69,7 +71,7 @@ async function seekHandler(a: ReplayArgs, to: number): Promise<number> {
 export async function handler(a: ReplayArgs): Promise<number> {
   if (a.to !== undefined) return seekHandler(a, a.to);
   const out = a.console && !a.json ? new ConsoleWriter() : null;
-  const r = await replayTrace(a.trace, { untilPanic: a['until-panic'], image: a.image, onConsole: out?.write, onSlice: () => out?.flush() });
+  const r = await replayTrace(a.trace, { untilPanic: a['until-panic'], image: a.image, jit: a.jit, onConsole: out?.write, onSlice: () => out?.flush() });
   out?.flush();
   const ns = r.reader.header.machine.nsPerInsn;
   const notes: string[] = [];

@@ -21,7 +21,7 @@ export function handler(a: RunArgs & { image: string }): number {
   const { machine, maxInsns, serialIn } = machineFromArgs(a, linux !== undefined || isBzImage(image));
   const out = a.json ? null : new ConsoleWriter();
   const r = runGuest({
-    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, linux,
+    image, imageName: a.image, cmdline: a.append, serialIn, maxInsns, machine, linux, jit: a.jit,
     onConsole: out?.write, onSlice: () => out?.flush(),
   });
   out?.flush();

@@ -21,22 +21,26 @@ function count(cpu: Cpu, source: number, imm: number): number {
  * bit shifted out, OF (defined for 1-bit shifts, computed by the same rule for all counts) and
  * SF/ZF/PF from the result; rotates touch only CF and OF.
  */
+/** The top bit of a `w`-bit value. */
+function msbOf(x: number, w: number): number {
+  return (x >>> (w - 1)) & 1;
+}
+
 export function shiftOp(cpu: Cpu, kind: number, v: number, c: number, sz: number): number {
   const w = 8 << sz;
   const mask = SIZE_MASK[sz];
-  const msb = (x: number): number => (x >>> (w - 1)) & 1;
   switch (kind) {
     case ROL: {
       const r = c & (w - 1);
       const res = r === 0 ? v : ((v << r) | (v >>> (w - r))) & mask;
       const cf = res & 1;
-      setRotateFlags(cpu, cf, msb(res) ^ cf);
+      setRotateFlags(cpu, cf, msbOf(res, w) ^ cf);
       return res;
     }
     case ROR: {
       const r = c & (w - 1);
       const res = r === 0 ? v : ((v >>> r) | (v << (w - r))) & mask;
-      setRotateFlags(cpu, msb(res), msb(res) ^ ((res >>> (w - 2)) & 1));
+      setRotateFlags(cpu, msbOf(res, w), msbOf(res, w) ^ ((res >>> (w - 2)) & 1));
       return res;
     }
     case RCL: {
@@ -45,11 +49,11 @@ export function shiftOp(cpu: Cpu, kind: number, v: number, c: number, sz: number
       let cf = getCF(cpu);
       let res = v;
       for (let k = 0; k < r; k++) {
-        const out = msb(res);
+        const out = msbOf(res, w);
         res = ((res << 1) | cf) & mask;
         cf = out;
       }
-      setRotateFlags(cpu, cf, msb(res) ^ cf);
+      setRotateFlags(cpu, cf, msbOf(res, w) ^ cf);
       return res;
     }
     case RCR: {
@@ -62,19 +66,19 @@ export function shiftOp(cpu: Cpu, kind: number, v: number, c: number, sz: number
         res = ((res >>> 1) | (cf << (w - 1))) & mask;
         cf = out;
       }
-      setRotateFlags(cpu, cf, msb(res) ^ ((res >>> (w - 2)) & 1));
+      setRotateFlags(cpu, cf, msbOf(res, w) ^ ((res >>> (w - 2)) & 1));
       return res;
     }
     case SHL: case SAL: {
       const res = (v << c) & mask;
       const cf = c <= w ? (v >>> (w - c)) & 1 : 0;
-      setEagerFlags(cpu, sz, res, cf | (msb(res) ^ cf ? OF : 0));
+      setEagerFlags(cpu, sz, res, cf | (msbOf(res, w) ^ cf ? OF : 0));
       return res;
     }
     case SHR: {
       const res = (v >>> c) & mask;
       const cf = (v >>> (c - 1)) & 1;
-      setEagerFlags(cpu, sz, res, cf | (msb(v) ? OF : 0));
+      setEagerFlags(cpu, sz, res, cf | (msbOf(v, w) ? OF : 0));
       return res;
     }
     default: { // SAR
@@ -157,8 +161,7 @@ export function doubleShift(cpu: Cpu, d: number, s: number, c: number, sz: numbe
       cf = Number((wide << C >> 48n) & 1n);
     }
   }
-  const msb = (x: number): number => (x >>> (w - 1)) & 1;
-  setEagerFlags(cpu, sz, res & SIZE_MASK[sz], cf | (msb(res) ^ msb(d) ? OF : 0));
+  setEagerFlags(cpu, sz, res & SIZE_MASK[sz], cf | (msbOf(res, w) ^ msbOf(d, w) ? OF : 0));
   return res & SIZE_MASK[sz];
 }
 
