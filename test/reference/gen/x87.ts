@@ -12,10 +12,10 @@
 import { DATA_ADDR, DATA_SIZE, DF, FPU_CW, FPU_ST, FPU_SW, FPU_TW, extendedTag, randomExtended } from '../format.js';
 import { type CaseBuilder, type FamilyDef, type Rng, le32 } from './core.js';
 
-const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;
+export const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;
 /** Most instructions: C1 defined (stack fault direction or round-up), C0 C2 C3 undefined. */
-const UNDEF_C023 = C0 | C2 | C3;
-const UNDEF_ALL = C0 | C1 | C2 | C3;
+export const UNDEF_C023 = C0 | C2 | C3;
+export const UNDEF_ALL = C0 | C1 | C2 | C3;
 /** A scratch area outside the compared data area, mapped natively and in the emulator (FNSAVE images). */
 const SCRATCH = 0x57000;
 
@@ -79,14 +79,14 @@ export class X87 {
 
 // ---- operand values ------------------------------------------------------------------------------------------
 
-function ext(rng: Rng): Uint8Array {
+export function ext(rng: Rng): Uint8Array {
   const b = new Uint8Array(10);
   randomExtended(() => rng.next(), b, 0);
   return b;
 }
 
 /** A value close to x: same exponent (or one off), nearby significand, sometimes the other sign. */
-function near(rng: Rng, x: Uint8Array): Uint8Array {
+export function near(rng: Rng, x: Uint8Array): Uint8Array {
   const b = x.slice();
   const k = rng.int(4);
   if (k === 0) return b; // equal
@@ -98,7 +98,7 @@ function near(rng: Rng, x: Uint8Array): Uint8Array {
 }
 
 /** An edge-weighted single (m32fp) bit pattern. */
-function f32(rng: Rng): number {
+export function f32(rng: Rng): number {
   const r = rng.int(100);
   const sign = rng.bool() ? 0x80000000 : 0;
   const frac = rng.next() & 0x7fffff;
@@ -116,7 +116,7 @@ function f32(rng: Rng): number {
 }
 
 /** An edge-weighted double (m64fp) as [lo, hi]. */
-function f64(rng: Rng): [number, number] {
+export function f64(rng: Rng): [number, number] {
   const r = rng.int(100);
   const sign = rng.bool() ? 0x80000000 : 0;
   const fh = rng.next() & 0xfffff, lo = rng.next();
@@ -136,7 +136,7 @@ function f64(rng: Rng): [number, number] {
 function wrBytes(b: CaseBuilder, off: number, v: Uint8Array): void { b.data.set(v, off); }
 
 /** An 80-bit normal value truncated to a double ([lo, hi]), or null when out of the double's normal range. */
-function truncF64(v: Uint8Array): [number, number] | null {
+export function truncF64(v: Uint8Array): [number, number] | null {
   const dv = new DataView(v.buffer, v.byteOffset, 10);
   const se = dv.getUint16(8, true), hi = dv.getUint32(4, true), lo = dv.getUint32(0, true);
   const e = (se & 0x7fff) - 0x3fff + 1023;
@@ -145,7 +145,7 @@ function truncF64(v: Uint8Array): [number, number] | null {
 }
 
 /** An 80-bit normal value truncated to a single, or null when out of the single's normal range. */
-function truncF32(v: Uint8Array): number | null {
+export function truncF32(v: Uint8Array): number | null {
   const dv = new DataView(v.buffer, v.byteOffset, 10);
   const se = dv.getUint16(8, true), hi = dv.getUint32(4, true);
   const e = (se & 0x7fff) - 0x3fff + 127;
@@ -275,7 +275,7 @@ function premOperands(b: CaseBuilder, x: X87): void {
 }
 
 /** An exact extended value of a double (for chosen operands such as FSCALE scales). */
-function extFromNumber(v: number): Uint8Array {
+export function extFromNumber(v: number): Uint8Array {
   const dv = new DataView(new ArrayBuffer(8));
   dv.setFloat64(0, v, true);
   const lo = dv.getUint32(0, true), hi = dv.getUint32(4, true);
