@@ -4,7 +4,7 @@
  * guest MIPS of plain runs (and QEMU on the same guest in the same run when it is installed),
  * then record overhead, replay speed and trace density on a CPU-bound and a port-heavy guest.
  */
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +30,8 @@ const args = await yargs(hideBin(process.argv))
 const fmt = (x: number, d = 1): string => x.toFixed(d);
 const file = (p: string): Uint8Array => new Uint8Array(readFileSync(p));
 const tmp = mkdtempSync(join(tmpdir(), 'kreplay-bench-'));
+// The traces it records are only measured (sizes, seek, bisect): gone when the bench ends, however it ends.
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 /** Median wall seconds of `runs` calls of f, and f's last result. */
 async function timed<T>(f: () => T | Promise<T>): Promise<{ secs: number; result: T }> {

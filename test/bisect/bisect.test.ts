@@ -1,12 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordGuest } from '../../src/harness/record.js';
 import { kreplay, repo, ROOT } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreplay-bisect-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bytes = (p: string): Uint8Array => new Uint8Array(readFileSync(repo(p)));
 const corrupt = JSON.parse(readFileSync(repo('guests/corrupt/expected.json'), 'utf8'));
 const regress = JSON.parse(readFileSync(repo('guests/regress/expected.json'), 'utf8'));

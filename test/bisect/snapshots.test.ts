@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RamDeltaTracker, applyRamDelta, saveMachineState, loadMachineState } from '../../src/machine/snapshot.js';
 import { Machine } from '../../src/machine/machine.js';
 import { recordGuest } from '../../src/harness/record.js';
@@ -13,6 +13,7 @@ import { pack, unpack } from '../../src/trace/msgpack.js';
 import { repo } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreplay-snap-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bytes = (p: string): Uint8Array => new Uint8Array(readFileSync(repo(p)));
 
 /**

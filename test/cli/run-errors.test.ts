@@ -1,7 +1,7 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { kreplay } from '../helpers/cli.js';
 
 /** Bad input: one line on stderr that says what is wrong, exit code 2, never a stack trace. */
@@ -16,6 +16,7 @@ function expectOneLineError(r: { status: number; stderr: string }, pattern: RegE
 
 describe('kreplay run: bad input is one clear line and exit code 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kreplay-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a missing image', () => {
     expectOneLineError(kreplay(['run', 'no/such/kernel.elf']), /no\/such\/kernel\.elf/);

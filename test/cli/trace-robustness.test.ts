@@ -1,13 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayTrace } from '../../src/harness/replay.js';
 import { TraceError } from '../../src/trace/reader.js';
 import { initZstd } from '../../src/trace/zstd.js';
 import { kreplay, repo } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreplay-robust-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const golden = readFileSync(repo('traces/echo.zst'));
 
 /** A fixed-seed PRNG (xorshift32): the same damage every run. */

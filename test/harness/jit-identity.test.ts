@@ -1,12 +1,13 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { recordGuest } from '../../src/harness/record.js';
 import { readGoldenManifest } from '../../src/tools/golden.js';
 import { repo, ROOT } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreplay-jit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bytes = (p: string): Uint8Array => new Uint8Array(readFileSync(repo(p)));
 
 /**

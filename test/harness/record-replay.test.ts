@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordGuest } from '../../src/harness/record.js';
 import { replayTrace } from '../../src/harness/replay.js';
 import { readGoldenManifest } from '../../src/tools/golden.js';
@@ -12,6 +12,7 @@ import { initZstd } from '../../src/trace/zstd.js';
 import { kreplay, repo, ROOT } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreplay-rr-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bytes = (p: string): Uint8Array => new Uint8Array(readFileSync(repo(p)));
 
 beforeAll(async () => {

@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kreplay } from '../helpers/cli.js';
 import { haveLinux, LINUX_CACHE, linuxArgs, SKIP_REASON } from './cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreplay-linux-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const TIMEOUT = { timeoutMs: 600_000 };
 
 /**

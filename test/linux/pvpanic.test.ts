@@ -4,14 +4,15 @@
  * kernel's panic reaches port 0x505 as PANICKED. Recorded once (about 3.5e8 instructions), then
  * replayed to the same instruction; the trace shows the write.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kreplay } from '../helpers/cli.js';
 import { haveLinux, LINUX_CACHE, linuxArgs, SKIP_REASON } from './cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreplay-pvpanic-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const TIMEOUT = { timeoutMs: 600_000 };
 const initrd = `${LINUX_CACHE}/initramfs-pvpanic.cpio`;
 const haveModules = ['pvpanic.ko', 'pvpanic-mmio.ko'].every((m) => existsSync(`${LINUX_CACHE}/modules/${m}`));
