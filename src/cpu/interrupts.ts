@@ -4,7 +4,7 @@ import { CpuFault, DF, GP, hasErrorCode, NP, PF_VEC, SS_VEC, VECTOR_NAMES } from
 import { materializeFlags } from './flags.js';
 import { AC, CS, DS, ES, FS, GS, IF, IOPL_MASK, NT, RF, SS, TF, VM, ID, ESP } from './registers.js';
 import {
-  checkReturnTarget, checkTssStackSegment, loadDataSegment, loadFromDescriptor, nullInaccessibleSegments,
+  checkReturnTarget, checkTssStackSegment, loadFromDescriptor, loadStackSegmentAtCpl, nullInaccessibleSegments,
   readDescriptor, readTssStack,
 } from './segments.js';
 
@@ -179,14 +179,7 @@ export function iret(cpu: Cpu, opsize32: boolean): void {
   if (rpl > oldCpl) {
     const newEsp = rd(3);
     const newSs = rd(4) & 0xffff;
-    // The SS checks use the new privilege level.
-    cpu.setCpl(rpl);
-    try {
-      loadDataSegment(cpu, SS, newSs);
-    } catch (e) {
-      cpu.setCpl(oldCpl);
-      throw e;
-    }
+    loadStackSegmentAtCpl(cpu, newSs, rpl);
     loadFromDescriptor(cpu, CS, newCs, d);
     cpu.eip = opsize32 ? newEip : newEip & 0xffff;
     writeFlagsFromPop(cpu, newFlags, oldCpl, opsize32, true);

@@ -99,6 +99,21 @@ export function loadNullSegment(cpu: Cpu, seg: number, sel: number): void {
 }
 
 /**
+ * The SS load of a return to an outer privilege level (RETF, IRET): SS is checked against the
+ * new CPL, so the CPL changes first; if the load faults, the fault is taken at the old CPL.
+ */
+export function loadStackSegmentAtCpl(cpu: Cpu, sel: number, cpl: number): void {
+  const oldCpl = cpu.cpl;
+  cpu.setCpl(cpl);
+  try {
+    loadDataSegment(cpu, SS, sel);
+  } catch (e) {
+    cpu.setCpl(oldCpl);
+    throw e;
+  }
+}
+
+/**
  * MOV/POP/LxS to a data segment register or SS in protected mode, with the SDM's checks:
  * null selectors, descriptor type, RPL/DPL/CPL, present bit (#NP, or #SS for SS).
  */

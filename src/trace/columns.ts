@@ -21,19 +21,27 @@
  * on the mixed stream but cost 4% on the sparse one.
  */
 import { bin, pack } from './msgpack.js';
-import { CHUNK_MAX_EVENTS, type ChunkBody, type EventColumns } from './schema.js';
+import { CHUNK_MAX_EVENTS, type ChunkBody, type EventColumns, type TraceEvent } from './schema.js';
 
 /** The column transform this code writes and reads. */
 export const CHUNK_CODEC = 1;
 
 /** The writer's pending events: parallel columns, capacity CHUNK_MAX_EVENTS. */
-export interface PendingColumns {
-  kind: Uint8Array;
-  icount: Float64Array;
-  addr: Uint32Array;
-  size: Uint8Array;
-  value: Uint32Array;
-  eip: Uint32Array;
+export type PendingColumns = Omit<EventColumns, 'count'>;
+
+/** Stores one event in row `i` of the columns. */
+export function putEvent(c: PendingColumns, i: number, kind: number, icount: number, addr: number, size: number, value: number, eip: number): void {
+  c.kind[i] = kind;
+  c.icount[i] = icount;
+  c.addr[i] = addr;
+  c.size[i] = size;
+  c.value[i] = value;
+  c.eip[i] = eip;
+}
+
+/** Row `i` of the columns as an event object. */
+export function eventAt(c: PendingColumns, i: number): TraceEvent {
+  return { kind: c.kind[i], icount: c.icount[i], addr: c.addr[i], size: c.size[i], value: c.value[i], eip: c.eip[i] };
 }
 
 export function newPendingColumns(capacity: number = CHUNK_MAX_EVENTS): PendingColumns {

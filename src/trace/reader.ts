@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { crc32 } from './checksum.js';
-import { decodeChunkBody } from './columns.js';
+import { decodeChunkBody, eventAt } from './columns.js';
 import { TraceError } from './errors.js';
 import { describeStart, readDataFrame, shapeAt, TraceFile } from './file.js';
 import { parseTrailer } from './footer.js';
@@ -211,7 +211,7 @@ export class TraceReader {
     const c = this.readChunkColumns(seq);
     const out: TraceEvent[] = new Array<TraceEvent>(c.count);
     for (let i = 0; i < c.count; i++) {
-      out[i] = { kind: c.kind[i], icount: c.icount[i], addr: c.addr[i], size: c.size[i], value: c.value[i], eip: c.eip[i] };
+      out[i] = eventAt(c, i);
     }
     return out;
   }
@@ -231,7 +231,7 @@ export class TraceReader {
         const ic = c.icount[i];
         if (ic < from) continue;
         if (ic > to) return;
-        yield { kind: c.kind[i], icount: ic, addr: c.addr[i], size: c.size[i], value: c.value[i], eip: c.eip[i] };
+        yield eventAt(c, i);
       }
     }
   }

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from './checksum.js';
-import { ChunkEncoder, newPendingColumns, type PendingColumns } from './columns.js';
+import { ChunkEncoder, newPendingColumns, putEvent, type PendingColumns } from './columns.js';
 import { TraceError } from './errors.js';
 import { footerFrame, trailerFrame } from './footer.js';
 import { checkHeaderInput, headerFrame, SERIAL_IN_BLOB } from './header.js';
@@ -151,14 +151,8 @@ export class TraceWriter {
       throw new TraceError('usage', `append: icount ${icount} is not an integer >= the previous event's ${this.lastIcountValue}`);
     }
     if ((kind & 0xff) !== kind || (size & 0xff) !== size) throw new TraceError('usage', `append: kind ${kind} or size ${size} is not a byte`);
-    const c = this.cols;
     const i = this.pending;
-    c.kind[i] = kind;
-    c.icount[i] = icount;
-    c.addr[i] = addr;
-    c.size[i] = size;
-    c.value[i] = value;
-    c.eip[i] = eip;
+    putEvent(this.cols, i, kind, icount, addr, size, value, eip);
     this.lastIcountValue = icount;
     this.byKind[kind]++;
     this.events++;

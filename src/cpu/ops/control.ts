@@ -5,7 +5,7 @@ import type { Handler } from '../insn.js';
 import { iret, softwareInterrupt } from '../interrupts.js';
 import { CS, DS, ECX, ES, ESP, FS, GS, SS } from '../registers.js';
 import {
-  checkFarCodeTarget, checkReturnTarget, loadDataSegment, loadFromDescriptor, nullInaccessibleSegments, readFarTarget,
+  checkFarCodeTarget, checkReturnTarget, loadFromDescriptor, loadStackSegmentAtCpl, nullInaccessibleSegments, readFarTarget,
 } from '../segments.js';
 import { CALL_GATE_16, CALL_GATE_32, transferThroughCallGate } from '../call-gate.js';
 import { ea } from './operands.js';
@@ -125,14 +125,7 @@ function farReturn(cpu: Cpu, size: number, release: number): void {
   const at = 2 * size + release;
   const newEsp = size === 4 ? cpu.rd32(SS, cpu.spPlus(at)) : cpu.rd16(SS, cpu.spPlus(at));
   const newSs = (size === 4 ? cpu.rd32(SS, cpu.spPlus(at + size)) : cpu.rd16(SS, cpu.spPlus(at + size))) & 0xffff;
-  const oldCpl = cpu.cpl;
-  cpu.setCpl(rpl);
-  try {
-    loadDataSegment(cpu, SS, newSs);
-  } catch (e) {
-    cpu.setCpl(oldCpl);
-    throw e;
-  }
+  loadStackSegmentAtCpl(cpu, newSs, rpl);
   loadFromDescriptor(cpu, CS, newCs, d);
   cpu.eip = size === 4 ? newEip : newEip & 0xffff;
   if (cpu.stack32) cpu.regs[ESP] = (newEsp + release) | 0;
